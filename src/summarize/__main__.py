@@ -1,0 +1,3 @@
+from summarize.app import main
+
+main()

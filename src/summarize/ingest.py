@@ -1,0 +1,199 @@
+"""Stage 1a: read clusters from a JSONL file, a folder of cluster folders, or a single folder.
+
+Reading is lazy, one cluster at a time, and never raises for bad input: a cluster that cannot
+be read at all comes out as a ``ClusterFailure``; a bad article inside a readable cluster is
+skipped with a warning that names the file. Either way the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from summarize.data import Article, Cluster, InputError
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class ClusterFailure:
+    """A cluster that could not be read; ``reason`` says what is wrong and where."""
+
+    id: str
+    source: str
+    reason: str
+
+
+def read_clusters(
+    path: str | Path, max_bytes: int = 20_000_000
+) -> Iterator[Cluster | ClusterFailure]:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        yield from _read_folder(path, max_bytes)
+    elif path.suffix == ".jsonl":
+        yield from _read_jsonl(path)
+    elif path.suffix.lower() in ARTICLE_SUFFIXES:
+        yield _cluster_from_files(path.stem, str(path), [path], max_bytes)
+    else:
+        raise InputError(
+            f"{path}: unsupported input; give a .jsonl file, a folder of cluster folders, "
+            f"or a folder of {'/'.join(ARTICLE_SUFFIXES)} articles"
+        )
+
+
+def input_files(path: str | Path) -> list[Path]:
+    """Every file a run reads, for hashing into the manifest."""
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(
+        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+    )
+
+
+def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        yield _cluster_from_files(root.name, str(root), _article_files(root), max_bytes)
+        return
+    for folder in folders:
+        yield _cluster_from_files(folder.name, str(folder), _article_files(folder), max_bytes)
+
+
+def _article_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def read_article_file(path: Path, max_bytes: int) -> str:
+    """The file's text, or an ``InputError`` saying why it cannot be an article."""
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: empty file")
+    if size > max_bytes:
+        raise InputError(f"{path}: {size:,} bytes, over the input.max_bytes limit of {max_bytes:,}")
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{path}: binary file (contains NUL bytes), not an article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{path}: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "convert it with e.g. iconv -t utf-8"
+        ) from None
+    if not text.strip():
+        raise InputError(f"{path}: only whitespace")
+    return text
+
+
+def _cluster_from_files(
+    cluster_id: str, source: str, files: list[Path], max_bytes: int
+) -> Cluster | ClusterFailure:
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for number, file in enumerate(files):
+        try:
+            text = read_article_file(file, max_bytes)
+        except (InputError, OSError) as error:
+            warnings.append(f"skipped {error}")
+            continue
+        articles.append(Article(index=number, text=text, source=str(file)))
+    if not articles:
+        reason = "no readable article"
+        if not files:
+            reason += f" (no {'/'.join(ARTICLE_SUFFIXES)} files)"
+        if warnings:
+            reason += ": " + "; ".join(warnings)
+        return ClusterFailure(id=cluster_id, source=source, reason=reason)
+    return Cluster(id=cluster_id, articles=tuple(articles), source=source, warnings=tuple(warnings))
+
+
+def _read_jsonl(path: Path) -> Iterator[Cluster | ClusterFailure]:
+    seen: set[str] = set()
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            where = f"{path}:{number}"
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as error:
+                yield ClusterFailure(
+                    f"line-{number}", where, f"{where}: not UTF-8 ({error.reason})"
+                )
+                continue
+            except json.JSONDecodeError as error:
+                yield ClusterFailure(f"line-{number}", where, f"{where}: malformed JSON ({error})")
+                continue
+            cluster_id = (
+                str(record.get("id", f"line-{number}"))
+                if isinstance(record, dict)
+                else f"line-{number}"
+            )
+            if cluster_id in seen:
+                yield ClusterFailure(
+                    cluster_id, where, f"{where}: cluster id {cluster_id!r} appears twice"
+                )
+                continue
+            seen.add(cluster_id)
+            try:
+                yield _cluster_from_record(record, cluster_id, where)
+            except InputError as error:
+                yield ClusterFailure(cluster_id, where, str(error))
+
+
+def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster:
+    if not isinstance(record, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    documents = record.get("documents")
+    if not isinstance(documents, list) or not documents:
+        raise InputError(f"{where}: 'documents' must be a non-empty list of articles")
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for number, document in enumerate(documents):
+        source = f"{where}#documents[{number}]"
+        title = date = None
+        if isinstance(document, dict):
+            text = document.get("text")
+            title, date = _optional_str(document, "title"), _optional_str(document, "date")
+        else:
+            text = document
+        if not isinstance(text, str):
+            warnings.append(f"skipped {source}: article is not text")
+        elif not text.strip():
+            warnings.append(f"skipped {source}: empty article")
+        elif "\x00" in text:
+            warnings.append(f"skipped {source}: binary content (NUL characters)")
+        else:
+            articles.append(Article(index=number, text=text, source=source, title=title, date=date))
+    if not articles:
+        raise InputError(f"{where}: no readable article: " + "; ".join(warnings))
+    references = record.get("summaries", ())
+    if isinstance(references, str):
+        references = (references,)
+    if not isinstance(references, list | tuple) or not all(isinstance(r, str) for r in references):
+        raise InputError(f"{where}: 'summaries' must be a list of strings")
+    return Cluster(
+        id=cluster_id,
+        articles=tuple(articles),
+        source=where,
+        title=_optional_str(record, "title"),
+        date=_optional_str(record, "date"),
+        references=tuple(r for r in references if r.strip()),
+        warnings=tuple(warnings),
+    )
+
+
+def _optional_str(record: dict, key: str) -> str | None:
+    value = record.get(key)
+    return str(value) if value is not None else None

@@ -1,0 +1,440 @@
+"""Stage 4a: choose the candidates that go into the briefing, within a word budget.
+
+Every selector has one job, ``select(candidates, budget_words) -> indices``, and returns
+candidate indices in the order it prefers them (ordering for the reader is the next stage).
+Candidates are already free of near-duplicates, so any subset respects the dedup threshold.
+
+Each selector may add a salience prior to its own score: ``support_weight`` rewards facts that
+several articles repeat, ``position_weight`` rewards sentences early in their article (the
+inverted pyramid of news writing). Both default to zero, so each strategy on its own is the
+published method.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import pairwise
+
+import numpy as np
+
+from summarize.data import Candidates
+
+__all__ = [
+    "CentroidSelector",
+    "ConceptCoverageSelector",
+    "LeadSelector",
+    "LexRankSelector",
+    "MMRSelector",
+    "SubmodularSelector",
+    "TextRankSelector",
+    "fill_budget",
+    "salience_prior",
+]
+
+
+def fill_budget(order: Iterable[int], words: np.ndarray, budget_words: int) -> list[int]:
+    """Takes candidates in the given order, skipping any that would overrun the budget."""
+    chosen: list[int] = []
+    remaining = budget_words
+    for index in order:
+        if words[index] <= remaining:
+            chosen.append(int(index))
+            remaining -= int(words[index])
+    return chosen
+
+
+def salience_prior(
+    candidates: Candidates, support_weight: float, position_weight: float
+) -> np.ndarray:
+    """Cross-source support in [0, 1] and a lead bonus in (0, 1], each scaled by its weight."""
+    prior = np.zeros(len(candidates), dtype=np.float64)
+    if support_weight and candidates.n_articles > 1:
+        shared = (candidates.support - 1) / (candidates.n_articles - 1)
+        prior += support_weight * shared
+    if position_weight:
+        positions = np.array([s.position for s in candidates.sentences], dtype=np.float64)
+        prior += position_weight / (1.0 + positions)
+    return prior
+
+
+def _unit_range(scores: np.ndarray) -> np.ndarray:
+    """Rescales to [0, 1] so that a score and a salience prior are on one scale."""
+    low, high = float(scores.min()), float(scores.max())
+    if high - low < 1e-12:
+        return np.ones_like(scores, dtype=np.float64)
+    return (scores - low) / (high - low)
+
+
+def _ranked(scores: np.ndarray) -> np.ndarray:
+    """Indices by descending score, ties broken by index so results are deterministic."""
+    return np.lexsort((np.arange(len(scores)), -scores))
+
+
+class _PriorMixin:
+    support_weight: float
+    position_weight: float
+
+    def _with_prior(self, candidates: Candidates, scores: np.ndarray) -> np.ndarray:
+        return _unit_range(scores) + salience_prior(
+            candidates, self.support_weight, self.position_weight
+        )
+
+
+class LeadSelector:
+    """Round robin over articles: every article's first sentence, then every second one..."""
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        rank_in_article: dict[int, int] = {}
+        keys = []
+        for index in sorted(range(len(candidates)), key=lambda i: candidates.sentences[i].position):
+            article = candidates.sentences[index].article
+            rank = rank_in_article.get(article, 0)
+            rank_in_article[article] = rank + 1
+            keys.append((rank, article, index))
+        order = [index for _, _, index in sorted(keys)]
+        return fill_budget(order, candidates.words, budget_words)
+
+
+class CentroidSelector(_PriorMixin):
+    """Sentences closest to the cluster centroid (Radev et al., 2004), in embedding space."""
+
+    def __init__(self, support_weight: float = 0.0, position_weight: float = 0.0) -> None:
+        self.support_weight = support_weight
+        self.position_weight = position_weight
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        scores = self._with_prior(candidates, candidates.embeddings @ candidates.centroid)
+        return fill_budget(_ranked(scores), candidates.words, budget_words)
+
+
+class MMRSelector(_PriorMixin):
+    """Maximal marginal relevance (Carbonell & Goldstein, 1998) with centroid relevance.
+
+    Each step takes the candidate maximising
+    ``lambda * relevance - (1 - lambda) * max similarity to what is already chosen``.
+    """
+
+    def __init__(
+        self, lambda_: float = 0.7, support_weight: float = 0.0, position_weight: float = 0.0
+    ) -> None:
+        self.lambda_ = lambda_
+        self.support_weight = support_weight
+        self.position_weight = position_weight
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        relevance = self._with_prior(candidates, candidates.embeddings @ candidates.centroid)
+        similarity = candidates.similarity()
+        words = candidates.words
+        remaining = budget_words
+        chosen: list[int] = []
+        redundancy = np.zeros(len(candidates))
+        open_ = words <= remaining
+        while open_.any():
+            gain = self.lambda_ * relevance - (1 - self.lambda_) * redundancy
+            gain[~open_] = -np.inf
+            best = int(np.argmax(gain))
+            chosen.append(best)
+            remaining -= int(words[best])
+            redundancy = np.maximum(redundancy, similarity[best])
+            open_ &= words <= remaining
+            open_[best] = False
+        return chosen
+
+
+def _pagerank(weights: np.ndarray, damping: float, tolerance: float = 1e-8) -> np.ndarray:
+    """Stationary distribution of a random walk on a weighted graph, with uniform teleport."""
+    n = len(weights)
+    out = weights.sum(axis=1, keepdims=True)
+    transition = np.divide(weights, out, out=np.full_like(weights, 1.0 / n), where=out > 0)
+    scores = np.full(n, 1.0 / n)
+    for _ in range(200):
+        updated = (1 - damping) / n + damping * (transition.T @ scores)
+        if np.abs(updated - scores).sum() < tolerance:
+            return updated
+        scores = updated
+    return scores
+
+
+def _score_groups(candidates: Candidates, sentence_scores: np.ndarray) -> np.ndarray:
+    """A candidate inherits the best score of the near-duplicates it stands for."""
+    document = candidates.document
+    assert document is not None
+    index_of = {id(s): i for i, s in enumerate(document.sentences)}
+    return np.array(
+        [max(sentence_scores[index_of[id(s)]] for s in group) for group in candidates.members]
+    )
+
+
+class LexRankSelector(_PriorMixin):
+    """LexRank (Erkan & Radev, 2004): eigenvector centrality in the sentence similarity graph.
+
+    The graph spans every sentence of the cluster, duplicates included, so a fact stated by many
+    outlets gathers centrality. ``threshold=None`` is continuous LexRank (cosine-weighted edges);
+    a number keeps only edges at or above it. Similarity comes from the configured embedder,
+    TF-IDF cosine with ``embedder=tfidf`` as in the original paper.
+    """
+
+    def __init__(
+        self,
+        threshold: float | None = None,
+        damping: float = 0.85,
+        support_weight: float = 0.0,
+        position_weight: float = 0.0,
+    ) -> None:
+        self.threshold = threshold
+        self.damping = damping
+        self.support_weight = support_weight
+        self.position_weight = position_weight
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        document = candidates.document
+        assert document is not None
+        weights = np.clip(document.embeddings @ document.embeddings.T, 0.0, None).astype(np.float64)
+        if self.threshold is not None:
+            weights = (weights >= self.threshold).astype(np.float64)
+        centrality = _pagerank(weights, self.damping)
+        scores = self._with_prior(candidates, _score_groups(candidates, centrality))
+        return fill_budget(_ranked(scores), candidates.words, budget_words)
+
+
+def _content_word_matrix(texts: list[str]):
+    """Binary sentence-by-word matrix of lower-cased content words (stop words removed)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(binary=True, stop_words="english", token_pattern=r"(?u)\b\w+\b")
+    try:
+        return vectorizer.fit_transform(texts)
+    except ValueError:  # nothing but stop words
+        return None
+
+
+class TextRankSelector(_PriorMixin):
+    """TextRank (Mihalcea & Tarau, 2004): PageRank over lexical overlap between sentences.
+
+    Edge weight is the number of shared content words normalised by the log lengths of both
+    sentences, the paper's measure; it needs no embeddings.
+    """
+
+    def __init__(
+        self, damping: float = 0.85, support_weight: float = 0.0, position_weight: float = 0.0
+    ) -> None:
+        self.damping = damping
+        self.support_weight = support_weight
+        self.position_weight = position_weight
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        document = candidates.document
+        assert document is not None
+        n = len(document.sentences)
+        bags = _content_word_matrix([s.text for s in document.sentences])
+        if bags is None:
+            weights = np.zeros((n, n))
+        else:
+            shared = (bags @ bags.T).toarray().astype(np.float64)
+            log_length = np.log(np.maximum(np.asarray(bags.sum(axis=1)).ravel(), 2))
+            weights = shared / (log_length[:, None] + log_length[None, :])
+            np.fill_diagonal(weights, 0.0)
+        centrality = _pagerank(weights, self.damping)
+        scores = self._with_prior(candidates, _score_groups(candidates, centrality))
+        return fill_budget(_ranked(scores), candidates.words, budget_words)
+
+
+class SubmodularSelector(_PriorMixin):
+    """Coverage plus diversity under a budget (Lin & Bilmes, 2011).
+
+    ``F(S) = sum_i min(C_i(S), alpha * C_i(V)) + diversity * sum_k sqrt(sum_{j in S, P_k} r_j)``
+    where ``C_i(S)`` is how well the chosen set covers sentence ``i`` of the cluster, ``P_k`` are
+    k-means clusters of the candidates and ``r_j`` is a candidate's mean similarity to the
+    cluster. Maximised by the cost-scaled greedy algorithm with the best singleton check, which
+    carries the paper's approximation guarantee.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 5.0,
+        diversity: float = 6.0,
+        cluster_share: float = 0.2,
+        cost_exponent: float = 0.3,
+        support_weight: float = 0.0,
+        position_weight: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        self.alpha = alpha
+        self.diversity = diversity
+        self.cluster_share = cluster_share
+        self.cost_exponent = cost_exponent
+        self.support_weight = support_weight
+        self.position_weight = position_weight
+        self.seed = seed
+
+    def _partitions(self, candidates: Candidates) -> np.ndarray:
+        n = len(candidates)
+        k = max(1, min(n, round(self.cluster_share * n)))
+        if k == 1:
+            return np.zeros(n, dtype=np.int64)
+        from sklearn.cluster import KMeans
+
+        model = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
+        return model.fit_predict(candidates.embeddings.astype(np.float64))
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        document = candidates.document
+        assert document is not None
+        # cover[i, j]: how much candidate j covers sentence i of the whole cluster
+        cover = np.clip(document.embeddings @ candidates.embeddings.T, 0.0, None).astype(np.float64)
+        n_sentences = cover.shape[0]
+        saturation = self.alpha * cover.mean(axis=1)
+        reward = cover.mean(axis=0)
+        partition = self._partitions(candidates)
+        prior = salience_prior(candidates, self.support_weight, self.position_weight)
+        words = candidates.words
+        cost = np.power(np.maximum(words, 1).astype(np.float64), self.cost_exponent)
+
+        covered = np.zeros(n_sentences)
+        in_partition = np.zeros(partition.max() + 1)
+        value = 0.0
+        chosen: list[int] = []
+        remaining = budget_words
+        open_ = words <= remaining
+        while open_.any():
+            coverage = np.minimum(covered[:, None] + cover, saturation[:, None]).sum(axis=0)
+            diversity = np.sqrt(in_partition[partition] + reward) - np.sqrt(in_partition[partition])
+            gains = (
+                coverage
+                - np.minimum(covered, saturation).sum()
+                + self.diversity * diversity
+                + prior
+            )
+            ratio = np.where(open_, gains / cost, -np.inf)
+            best = int(np.argmax(ratio))
+            if gains[best] <= 0:
+                break
+            chosen.append(best)
+            value += float(gains[best])
+            covered += cover[:, best]
+            in_partition[partition[best]] += reward[best]
+            remaining -= int(words[best])
+            open_ &= words <= remaining
+            open_[best] = False
+
+        singleton = self._best_singleton(cover, saturation, reward, prior, words, budget_words)
+        if singleton is not None and singleton[1] > value:
+            return [singleton[0]]
+        return chosen
+
+    def _best_singleton(
+        self,
+        cover: np.ndarray,
+        saturation: np.ndarray,
+        reward: np.ndarray,
+        prior: np.ndarray,
+        words: np.ndarray,
+        budget_words: int,
+    ) -> tuple[int, float] | None:
+        fits = np.flatnonzero(words <= budget_words)
+        if len(fits) == 0:
+            return None
+        values = (
+            np.minimum(cover[:, fits], saturation[:, None]).sum(axis=0)
+            + self.diversity * np.sqrt(reward[fits])
+            + prior[fits]
+        )
+        best = int(np.argmax(values))
+        return int(fits[best]), float(values[best])
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class ConceptCoverageSelector(_PriorMixin):
+    """Concept coverage (Gillick & Favre, 2009), maximised greedily under the word budget.
+
+    Concepts are stemmed word bigrams (not both stop words); a concept's weight is the number of
+    articles that use it, and only concepts used by at least ``min_df`` articles count (capped
+    at the cluster size, so a single article still has concepts). The summary maximises the
+    total weight of the distinct concepts it covers, so facts repeated across outlets are taken
+    once each. Each step takes the sentence with the best ``new weight / words ** cost_exponent``.
+    """
+
+    def __init__(
+        self,
+        min_df: int = 2,
+        cost_exponent: float = 0.5,
+        support_weight: float = 0.0,
+        position_weight: float = 0.0,
+    ) -> None:
+        self.min_df = min_df
+        self.cost_exponent = cost_exponent
+        self.support_weight = support_weight
+        self.position_weight = position_weight
+
+    def select(self, candidates: Candidates, budget_words: int) -> list[int]:
+        from scipy.sparse import csr_matrix
+
+        document = candidates.document
+        assert document is not None
+        stem = _porter_stem()
+        article_concepts: dict[int, set[tuple[str, str]]] = {}
+        for sentence in document.sentences:
+            article_concepts.setdefault(sentence.article, set()).update(
+                _bigram_concepts(sentence.text, stem)
+            )
+        frequency: dict[tuple[str, str], int] = {}
+        for concepts in article_concepts.values():
+            for concept in concepts:
+                frequency[concept] = frequency.get(concept, 0) + 1
+        min_df = min(self.min_df, len(article_concepts))
+        vocabulary = {
+            c: i for i, c in enumerate(sorted(c for c, f in frequency.items() if f >= min_df))
+        }
+        weights = np.array([frequency[c] for c in vocabulary], dtype=np.float64)
+
+        rows, cols = [], []
+        for row, sentence in enumerate(candidates.sentences):
+            for concept in _bigram_concepts(sentence.text, stem):
+                column = vocabulary.get(concept)
+                if column is not None:
+                    rows.append(row)
+                    cols.append(column)
+        n = len(candidates)
+        has = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocabulary)))
+        has.data[:] = 1.0  # a concept counts once per sentence
+        prior = salience_prior(candidates, self.support_weight, self.position_weight)
+        words = candidates.words
+        cost = np.power(np.maximum(words, 1).astype(np.float64), self.cost_exponent)
+        uncovered = weights.copy()
+        total = max(float(weights.sum()), 1.0)
+        chosen: list[int] = []
+        remaining = budget_words
+        open_ = words <= remaining
+        while open_.any():
+            gains = has @ uncovered / total + prior
+            ratio = np.where(open_, gains / cost, -np.inf)
+            best = int(np.argmax(ratio))
+            chosen.append(best)
+            uncovered[has[best].indices] = 0.0
+            remaining -= int(words[best])
+            open_ &= words <= remaining
+            open_[best] = False
+        return chosen
+
+
+def _porter_stem():
+    """Porter stemming memoised for one call: a cluster repeats its words many times."""
+    from functools import lru_cache
+
+    from nltk.stem.porter import PorterStemmer
+
+    return lru_cache(maxsize=None)(PorterStemmer().stem)
+
+
+def _bigram_concepts(text: str, stem) -> set[tuple[str, str]]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    tokens = _TOKEN.findall(text.lower())
+    return {
+        (stem(a), stem(b))
+        for a, b in pairwise(tokens)
+        if not (a in ENGLISH_STOP_WORDS and b in ENGLISH_STOP_WORDS)
+    }
