@@ -14,6 +14,12 @@ from the input is meant to be committed.
 
 from __future__ import annotations
 
+import os
+
+# torch and llama.cpp share one OpenMP runtime; its default busy-waiting makes llama.cpp up to
+# 50x slower on a busy CPU once torch has run. The policy is read when torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import json
 import statistics

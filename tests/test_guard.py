@@ -54,6 +54,7 @@ def guard(encode: Encoder) -> FactGuard:
         ("Traffic on side streets rose by 20% after the bridge closed.", "number", "20"),
         ("Governor James Whitfield said the bridge would stay shut.", "name", "James Whitfield"),
         ("Mayor Linda Brown said the bridge would stay shut for weeks.", "name", "Linda Brown"),
+        ("Governor Linda Okafor asked for funds.", "name", "Governor Linda Okafor"),
         ("The bridge, inspected by Siemens engineers, was closed.", "name", "Siemens"),
         ("Flooding closed the Harbour Bridge in Riverton on Tuesday.", "place", "Riverton"),
         ("Commuters took the ferry from Port Ellis across the Wren River.", "place", "Port Ellis"),

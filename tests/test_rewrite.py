@@ -498,6 +498,8 @@ def test_a_missing_gguf_file_gives_a_clear_error(briefing: Briefing, document: D
 
 @pytest.mark.llm
 def test_llama_cpp_end_to_end(briefing: Briefing, document: Document) -> None:
+    """Opt-in: SUMMARIZE_TEST_GGUF=path/to/model.gguf (with OMP_WAIT_POLICY=PASSIVE, or
+    llama.cpp crawls once torch has run in the same process)."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (summarize[llm])")
     gguf = os.environ.get("SUMMARIZE_TEST_GGUF")
     if not gguf or not Path(gguf).is_file():

@@ -85,6 +85,7 @@ _TITLES = _vocabulary(
     "chief mayor minister prime secretary king queen prince princess pope st saint attorney "
     "detective director chairman chairwoman coach former deputy vice acting sheriff"
 )
+_HONORIFICS = _vocabulary("mr mrs ms miss")
 _FUNCTION_WORDS = _vocabulary(
     "a an the and but or nor so yet for in on at to of by with from as if then than that this "
     "these those there here he she it they we you i his her its their our my your who what "
@@ -228,11 +229,13 @@ class FactGuard:
         self._values: set[float] = set()
         self._calendar: set[str] = set()
         self._lowercase: set[str] = set()
+        self._vocabulary: set[str] = set()
         spans: list[str] = []
         for text in sources:
             self._values.update(_key(value) for _, _, value in _numbers(text))
             for span in _words(text):
                 spans.append(" ".join(word.key for word in span))
+                self._vocabulary.update(word.key for word in span)
                 for word in span:
                     if word.capital and word.key in _CALENDAR:
                         self._calendar.add(_CALENDAR[word.key])
@@ -316,18 +319,25 @@ class FactGuard:
     def _strip_common(self, run: list[_Word]) -> list[_Word]:
         """Drops leading titles and ordinary words; a run of only ordinary words is kept whole.
 
-        "President Obama" is checked as "Obama", and the sentence-initial "The" of "The Paris
-        police" as nothing at all, but "White House" must appear as such.
+        "President Obama" is checked as "Obama" if the sources call anyone a president (a role
+        is a fact too), the sentence-initial "The" of "The Paris police" as nothing at all, but
+        "White House" must appear as such.
         """
 
+        def title(word: _Word) -> bool:
+            return word.key in _HONORIFICS or (word.key in _TITLES and word.key in self._vocabulary)
+
         def common(word: _Word) -> bool:
-            return word.key in _TITLES or word.key in _FUNCTION_WORDS or word.key in self._lowercase
+            return title(word) or (
+                word.key not in _TITLES
+                and (word.key in _FUNCTION_WORDS or word.key in self._lowercase)
+            )
 
         rest = list(run)
         while rest and common(rest[0]):
             rest.pop(0)
         if rest:
             return rest
-        if len(run) == 1 or all(w.key in _FUNCTION_WORDS or w.key in _TITLES for w in run):
+        if len(run) == 1 or all(w.key in _FUNCTION_WORDS or title(w) for w in run):
             return []
         return run

@@ -52,18 +52,18 @@ def input_files(path: str | Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         return []
-    return sorted(
-        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-    )
+    return [file for _, files in _cluster_folders(path) for file in files]
+
+
+def _cluster_folders(root: Path) -> list[tuple[Path, list[Path]]]:
+    """One cluster per subfolder; a folder without subfolders is itself one cluster."""
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return [(folder, _article_files(folder)) for folder in folders or [root]]
 
 
 def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    if not folders:
-        yield _cluster_from_files(root.name, str(root), _article_files(root), max_bytes)
-        return
-    for folder in folders:
-        yield _cluster_from_files(folder.name, str(folder), _article_files(folder), max_bytes)
+    for folder, files in _cluster_folders(root):
+        yield _cluster_from_files(folder.name, str(folder), files, max_bytes)
 
 
 def _article_files(folder: Path) -> list[Path]:

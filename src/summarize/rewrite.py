@@ -210,16 +210,21 @@ class GuardedRewriter(ABC):
         target = max(1, min(budget_words, total))
         system = self.system_prompt.format(sentences="", words=target, title=briefing.title or "")
 
-        def fits(lines: list[str], template: str) -> bool:
-            return model.count(system, self._user(template, lines, target, briefing)) <= limit
+        def words(chunk: list[str]) -> int:
+            """The chunk's share of the target, so that the parts add up to the whole."""
+            return max(1, round(target * sum(count_words(s) for s in chunk) / total))
+
+        def fits(lines: list[str], template: str, n_words: int) -> bool:
+            return model.count(system, self._user(template, lines, n_words, briefing)) <= limit
 
         chunks: list[list[str]] = []
         current: list[str] = []
         for sentence in sentences:
-            if fits([*current, sentence], self.user_prompt):
-                current.append(sentence)
+            trial = [*current, sentence]
+            if fits(trial, self.user_prompt, words(trial)):
+                current = trial
                 continue
-            if not current or not fits([sentence], self.user_prompt):
+            if not current or not fits([sentence], self.user_prompt, words([sentence])):
                 raise RewriteError(
                     f"rewriter: a selected sentence does not fit the prompt of model "
                     f"{self.model!r} within {limit} tokens (raise max_input_tokens or shorten "
@@ -229,15 +234,14 @@ class GuardedRewriter(ABC):
             current = [sentence]
         chunks.append(current)
 
-        partials = []
-        for chunk in chunks:
-            words = max(1, round(target * sum(count_words(s) for s in chunk) / total))
-            user = self._user(self.user_prompt, chunk, words, briefing)
-            partials.append(model.generate(system, user).strip())
+        partials = [
+            model.generate(system, self._user(self.user_prompt, chunk, words(chunk), briefing))
+            for chunk in chunks
+        ]
         if len(partials) == 1:
             return _Draft(partials[0], 1, False)
-        merged = [p for p in partials if p]
-        if fits(merged, self.reduce_prompt):
+        merged = [p.strip() for p in partials if p.strip()]
+        if merged and fits(merged, self.reduce_prompt, target):
             user = self._user(self.reduce_prompt, merged, target, briefing)
             return _Draft(model.generate(system, user), len(chunks), True)
         return _Draft("\n".join(merged), len(chunks), False)

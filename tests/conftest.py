@@ -1,0 +1,32 @@
+"""Shared test fixtures: the real embedding model, loaded once, and Hydra composition."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig
+
+from summarize.app import SAMPLE_DIR, _config_dir
+from summarize.embed import SentenceTransformerEmbedder
+from summarize.ingest import read_clusters
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def minilm() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def sample_cluster():
+    (cluster,) = list(read_clusters(SAMPLE_DIR))
+    return cluster
+
+
+def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
+    """The app's configuration as ``python -m summarize`` would build it, with overrides."""
+    with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
+        return compose(config_name="config", overrides=[f"output.dir={output_dir}", *overrides])

@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+
+from summarize.clean import BoilerplateCleaner
+from summarize.dedup import RedundancyRemover
+from summarize.embed import TfidfEmbedder
+from summarize.order import ChronologicalOrderer, PositionOrderer
+from summarize.pipeline import Summarizer
+from summarize.select import (
+    CentroidSelector,
+    ConceptCoverageSelector,
+    LeadSelector,
+    LexRankSelector,
+    MMRSelector,
+    SubmodularSelector,
+    TextRankSelector,
+)
+from summarize.split import PunktSplitter
+
+SELECTORS = [
+    LeadSelector(),
+    CentroidSelector(),
+    MMRSelector(),
+    LexRankSelector(),
+    LexRankSelector(threshold=0.3),
+    TextRankSelector(),
+    SubmodularSelector(),
+    ConceptCoverageSelector(),
+    CentroidSelector(support_weight=1.0, position_weight=1.0),
+]
+
+
+def prepare(cluster, embedder):
+    return Summarizer(
+        BoilerplateCleaner(), PunktSplitter(), embedder, RedundancyRemover(), LeadSelector(),
+        PositionOrderer(),
+    ).prepare(cluster)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def candidates(sample_cluster, minilm):
+    return prepare(sample_cluster, minilm)
+
+
+@pytest.mark.parametrize("selector", SELECTORS, ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize("budget", [40, 120, 250])
+def test_selection_fits_the_budget_and_is_deterministic(selector, budget, candidates):
+    chosen = selector.select(candidates, budget)
+    assert chosen, "a budget larger than some sentence must select something"
+    assert len(set(chosen)) == len(chosen)
+    assert sum(candidates.sentences[i].words for i in chosen) <= budget
+    assert selector.select(candidates, budget) == chosen
+    # filled: no unchosen candidate would still fit
+    left = budget - sum(candidates.sentences[i].words for i in chosen)
+    if not isinstance(selector, SubmodularSelector | ConceptCoverageSelector | MMRSelector):
+        assert all(s.words > left for i, s in enumerate(candidates.sentences) if i not in chosen)
+
+
+def test_lead_takes_each_articles_first_sentence_in_turn(candidates):
+    chosen = LeadSelector().select(candidates, 1000)
+    first = [candidates.sentences[i] for i in chosen[:4]]
+    assert [s.article for s in first] == [0, 1, 2, 3]
+    assert all(
+        s.position == min(c.position for c in candidates.sentences if c.article == s.article)
+        for s in first
+    )
+
+
+def test_concept_coverage_starts_with_a_fact_most_outlets_report(candidates):
+    first = ConceptCoverageSelector().select(candidates, 250)[0]
+    assert candidates.support[first] >= 3
+
+
+def test_graph_methods_rank_the_main_event_first(candidates):
+    for selector in (TextRankSelector(), ConceptCoverageSelector()):
+        top = candidates.sentences[selector.select(candidates, 250)[0]].text
+        assert any(word in top for word in ("span", "bridge", "Bridge")), top
+
+
+def test_mmr_with_lambda_one_is_the_centroid_ranking(candidates):
+    assert MMRSelector(lambda_=1.0).select(candidates, 250) == CentroidSelector().select(
+        candidates, 250
+    )
+    assert MMRSelector(lambda_=0.3).select(candidates, 250) != CentroidSelector().select(
+        candidates, 250
+    )
+
+
+def test_position_prior_moves_leads_up(candidates):
+    plain = CentroidSelector().select(candidates, 120)
+    lead_biased = CentroidSelector(position_weight=5.0).select(candidates, 120)
+    mean_position = lambda chosen: np.mean([candidates.sentences[i].position for i in chosen])  # noqa: E731
+    assert mean_position(lead_biased) < mean_position(plain)
+
+
+def test_tfidf_embedder_works_without_a_model(sample_cluster):
+    candidates = prepare(sample_cluster, TfidfEmbedder())
+    norms = np.linalg.norm(candidates.embeddings, axis=1)
+    assert np.allclose(norms[norms > 0], 1.0, atol=1e-5)
+    chosen = LexRankSelector().select(candidates, 120)
+    assert 0 < sum(candidates.sentences[i].words for i in chosen) <= 120
+
+
+def test_position_order_is_earliest_first_across_articles(candidates):
+    chosen = ConceptCoverageSelector().select(candidates, 250)
+    ordered = PositionOrderer().order(candidates, chosen)
+    keys = [(candidates.sentences[i].position, candidates.sentences[i].article) for i in ordered]
+    assert keys == sorted(keys) and sorted(ordered) == sorted(chosen)
+
+
+def test_chronological_order_puts_dated_articles_first(candidates):
+    chosen = LeadSelector().select(candidates, 250)
+    ordered = ChronologicalOrderer().order(candidates, chosen)
+    assert sorted(ordered) == sorted(chosen)
