@@ -264,7 +264,16 @@ register_configs()
 
 @hydra.main(version_base="1.3", config_path=_config_dir(), config_name="config")
 def _hydra_main(cfg: DictConfig) -> int:
-    report = run(cfg)
+    try:
+        report = run(cfg)
+    except Exception as error:  # in a sweep Hydra re-raises it and skips the leaderboard
+        if HydraConfig.get().mode != RunMode.MULTIRUN:
+            raise
+        log.exception("job failed")
+        manifest = Path(HydraConfig.get().runtime.output_dir) / "manifest.json"
+        if not manifest.exists():
+            _write_json(manifest, {"status": "failed", "error": f"{type(error).__name__}: {error}"})
+        return 1
     metrics = report.metrics["mean"] if report.metrics else None
     print(f"summarize: {report.succeeded} briefing(s) written to {report.output_dir}")
     if metrics:

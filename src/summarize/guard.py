@@ -138,13 +138,18 @@ def _numbers(text: str) -> list[tuple[str, str, float]]:
             total = current = 0
             while i < len(tokens) and (
                 tokens[i] in _NUMBER_WORDS
-                or (tokens[i] == "and" and i + 1 < len(tokens) and tokens[i + 1] in _NUMBER_WORDS)
+                or (  # "three hundred and five", but not "twenty and thirty"
+                    tokens[i] == "and"
+                    and tokens[i - 1] in _SCALES
+                    and i + 1 < len(tokens)
+                    and tokens[i + 1] in _NUMBER_WORDS
+                )
             ):
                 word = tokens[i]
-                if word in _UNITS or word in _TENS or word == "dozen":
+                if word in _UNITS or word in _TENS:
                     current += _NUMBER_WORDS[word]
-                elif word == "hundred":
-                    current = max(current, 1) * 100
+                elif word in ("hundred", "dozen"):
+                    current = max(current, 1) * _NUMBER_WORDS[word]
                 elif word in _SCALES:
                     total += max(current, 1) * _SCALES[word]
                     current = 0

@@ -275,7 +275,7 @@ class SubmodularSelector(_PriorMixin):
             return np.zeros(n, dtype=np.int64)
         from sklearn.cluster import KMeans
 
-        model = KMeans(n_clusters=k, n_init=1, random_state=self.seed)
+        model = KMeans(n_clusters=k, init="random", n_init=1, random_state=self.seed)
         return model.fit_predict(candidates.embeddings.astype(np.float64))
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
