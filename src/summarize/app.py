@@ -26,10 +26,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs
-from summarize.data import Cluster
+from summarize.data import Briefing, Cluster
 from summarize.evaluate import RougeEvaluator, mean_scores
 from summarize.ingest import ClusterFailure, input_files, read_clusters
-from summarize.pipeline import Summarizer
+from summarize.pipeline import Summarizer, timed
 from summarize.write import BriefingWriter
 
 log = logging.getLogger("summarize")
@@ -127,18 +127,7 @@ def run(cfg: DictConfig) -> RunReport:
                 for warning in briefing.warnings:
                     log.warning("%s: %s", item.id, warning)
                 if evaluator is not None and item.references:
-                    sentences = [s.text for s in briefing.sentences]
-                    scores.append(
-                        {
-                            "id": item.id,
-                            **evaluator.score(sentences, item.references),
-                            "words": briefing.words,
-                            "redundancy": redundancy(
-                                summarizer.embedder.encode(sentences), summarizer.dedup.threshold
-                            ),
-                            "seconds": seconds,
-                        }
-                    )
+                    scores.append(_score(summarizer, evaluator, briefing, item, seconds, timings))
     except BaseException as error:  # record what happened, then let it propagate
         interrupted = f"{type(error).__name__}: {error}"
         raise
@@ -157,6 +146,28 @@ def run(cfg: DictConfig) -> RunReport:
             _manifest(cfg, input_path, report, counts, timings, warnings, elapsed, interrupted),
         )
     return report
+
+
+def _score(
+    summarizer: Summarizer,
+    evaluator: RougeEvaluator,
+    briefing: Briefing,
+    cluster: Cluster,
+    seconds: float,
+    timings: dict[str, float],
+) -> dict:
+    sentences = [s.text for s in briefing.sentences]
+    with timed(timings, "embed"):
+        embeddings = summarizer.embedder.encode(sentences)
+    with timed(timings, "evaluate"):
+        rouge = evaluator.score(sentences, cluster.references)
+    return {
+        "id": cluster.id,
+        **rouge,
+        "words": briefing.words,
+        "redundancy": redundancy(embeddings, summarizer.dedup.threshold),
+        "seconds": seconds,
+    }
 
 
 def redundancy(embeddings, threshold: float) -> float:

@@ -61,7 +61,8 @@ class Rewriter(Protocol):
 
 
 @contextmanager
-def _timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
+    """Adds the block's wall time to ``timings[stage]``, for the manifest and benchmarks."""
     start = time.perf_counter()
     try:
         yield
@@ -98,7 +99,7 @@ class Summarizer:
     def prepare(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Candidates:
         """Cleaning, splitting, embedding and redundancy removal: all but the selection."""
         warnings = list(cluster.warnings)
-        with _timed(timings, "clean"):
+        with timed(timings, "clean"):
             articles = []
             for article in cluster.articles:
                 cleaned = self.cleaner.clean(article)
@@ -111,7 +112,7 @@ class Summarizer:
         cluster = dataclasses.replace(cluster, articles=tuple(articles))
         warnings.extend(_cluster_shape_warnings(cluster))
 
-        with _timed(timings, "split"):
+        with timed(timings, "split"):
             sentences: list[Sentence] = []
             for article in articles:
                 split, truncated = self.splitter.split(article)
@@ -126,17 +127,17 @@ class Summarizer:
                 f"cluster {cluster.id}: no sentence long enough to summarize in "
                 + ", ".join(a.source for a in articles)
             )
-        with _timed(timings, "embed"):
+        with timed(timings, "embed"):
             embeddings = self.embedder.encode([s.text for s in sentences])
         document = Document(cluster, sentences, embeddings, warnings)
-        with _timed(timings, "dedup"):
+        with timed(timings, "dedup"):
             return self.dedup.transform(document)
 
     def summarize(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Briefing:
         candidates = self.prepare(cluster, timings)
         document = candidates.document
         assert document is not None
-        with _timed(timings, "select"):
+        with timed(timings, "select"):
             chosen = self.selector.select(candidates, self.budget_words)
             ordered = self.orderer.order(candidates, chosen)
         briefing = Briefing(
@@ -148,7 +149,7 @@ class Summarizer:
             warnings=list(document.warnings),
         )
         if self.rewriter is not None:
-            with _timed(timings, "rewrite"):
+            with timed(timings, "rewrite"):
                 briefing = self.rewriter.rewrite(
                     briefing, document, self.embedder.encode, self.budget_words
                 )
