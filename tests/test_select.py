@@ -109,6 +109,19 @@ def test_position_order_is_earliest_first_across_articles(candidates):
 
 
 def test_chronological_order_puts_dated_articles_first(candidates):
+    import dataclasses
+
+    cluster = candidates.document.cluster
+    dates = {0: "2026-03-02", 1: None, 2: "2026-03-01", 3: "2026-03-03"}
+    dated = tuple(dataclasses.replace(a, date=dates[a.index]) for a in cluster.articles)
+    document = dataclasses.replace(
+        candidates.document, cluster=dataclasses.replace(cluster, articles=dated)
+    )
     chosen = LeadSelector().select(candidates, 250)
-    ordered = ChronologicalOrderer().order(candidates, chosen)
+    ordered = ChronologicalOrderer().order(
+        dataclasses.replace(candidates, document=document), chosen
+    )
+    articles = [candidates.sentences[i].article for i in ordered]
+    first_seen = list(dict.fromkeys(articles))
+    assert first_seen == [2, 0, 3, 1]
     assert sorted(ordered) == sorted(chosen)
