@@ -210,7 +210,9 @@ def main() -> int:
     (args.out / "bench_rewrite.json").write_text(
         json.dumps({"summary": summary, "clusters": rows}, indent=2, ensure_ascii=False)
     )
-    shown = (used + [r for r in rows if not r["rewrite"]["used"]])[:2]
+    # The first rewrite used, and the first where the guard rejected a sentence, if any.
+    rejecting = [r for r in rows if r["rewrite"]["rejected"]]
+    shown = [*used[:1], *(r for r in rejecting + rows if not used or r is not used[0])][:2]
     table = [
         "| | ROUGE-1 | ROUGE-2 | ROUGE-Lsum | words |",
         "|---|---|---|---|---|",

@@ -126,3 +126,17 @@ def test_sentence_openers_and_titles_are_not_names() -> None:
     assert guard.check("Officials said the Harbour Bridge would stay shut.") is None
     assert guard.check("Ms. Okafor said the bridge would stay shut.") is None
     assert guard.check("“It will stay shut,” Okafor said.") is None
+
+
+def test_numbers_compare_by_value_in_digits_or_words() -> None:
+    guard = FactGuard(["Twenty-five people, 1,200 cars and 3 million dollars; a 40% rise."])
+    assert (
+        guard.check("25 people, twelve hundred cars and $3,000,000, a forty percent rise.") is None
+    )
+    reason = guard.check("Two dozen people were there.")
+    assert reason is not None and "two dozen" in reason
+
+
+def test_spaced_initials_match_the_sources() -> None:
+    guard = FactGuard(["Scientists at the U.S. Geological Survey and J.K. Rowling agreed."])
+    assert guard.check("The U. S. Geological Survey agreed with J. K. Rowling.") is None

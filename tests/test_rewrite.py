@@ -201,6 +201,20 @@ def test_copies_alone_are_no_rewrite(briefing: Briefing, document: Document) -> 
     assert result.details["rewrite"]["reason"].startswith("the model copied")
 
 
+def test_headings_and_list_marks_are_not_sentences(briefing: Briefing, document: Document) -> None:
+    reply = (
+        "**Briefing:**\n\n"
+        "- Engineers found 14 cracks in the bridge, and Millbrook closed it on Tuesday.\n"
+        "2. Okafor said the city asked the state for emergency funds and took this step:"
+    )
+    result = rewrite(Scripted([reply]), briefing, document)
+    assert [s.text for s in result.sentences][:1] == [
+        "Engineers found 14 cracks in the bridge, and Millbrook closed it on Tuesday."
+    ]
+    reasons = result.details["rewrite"]["reasons"]
+    assert [r["reason"].split()[0] for r in reasons] == ["incomplete"]
+
+
 @pytest.mark.parametrize(
     ("on_reject", "kept"),
     [("replace", 3), ("drop", 2)],
@@ -241,11 +255,12 @@ def test_duplicates_and_unfinished_sentences_are_rejected(
     briefing: Briefing, document: Document
 ) -> None:
     sentence = "Okafor said the city asked the state for emergency funds."
-    reply = f"{sentence} {sentence} Engineers found 14 cracks in the"
+    quoted = 'Okafor said the bridge "would stay shut for weeks. "'
+    reply = f"{sentence} {sentence} {quoted} Okafor agreed. Engineers found 14 cracks in the"
     result = rewrite(Scripted([reply], on_reject="drop"), briefing, document)
-    reasons = [r["reason"] for r in result.details["rewrite"]["reasons"]]
-    assert reasons[0].startswith("duplicate") and reasons[1].startswith("incomplete")
-    assert [s.text for s in result.sentences] == [sentence]
+    reasons = [r["reason"].split()[0] for r in result.details["rewrite"]["reasons"]]
+    assert reasons == ["duplicate", "fragment", "incomplete"]
+    assert [s.text for s in result.sentences] == [sentence, quoted.replace('. "', '."')]
 
 
 def test_the_budget_holds_after_rewriting(briefing: Briefing, document: Document) -> None:

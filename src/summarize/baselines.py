@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 
 import numpy as np
 
@@ -145,7 +146,8 @@ class SumySelector:
         """Indices into ``sentences`` by descending sumy rating (ties in article order).
 
         sumy sorts every sentence by rating before it keeps the requested count; a callable
-        count receives that sorted list, so one call gives the full ranking.
+        count receives that sorted list, so one call gives the full ranking. (For KL-Sum that
+        costs time cubic in the sentences; ``select`` stops it early instead.)
         """
         ranked: list = []
 
@@ -166,16 +168,12 @@ class SumySelector:
         if fill.full:
             return []
         if self.method == "kl":
-            # KL-Sum ranks greedily, one sentence per pass over all others: stop when full.
+            # KL-Sum ranks greedily, one pass over all sentences per pick: stop once full.
             summarizer = self._summarizer(lambda index: fill.offer(owner[index]))
-            try:
+            with suppress(_BudgetFull):
                 summarizer(_sumy_document(document.sentences, self.language), 1)
-            except _BudgetFull:
-                return fill.chosen
-            ranking = range(len(document.sentences))  # sumy ran out: fill in article order
-        else:
-            ranking = self.ranking(document.sentences)
-        for index in ranking:
+            return fill.chosen  # every pick was offered as KL-Sum made it
+        for index in self.ranking(document.sentences):
             if fill.offer(owner[index]):
                 break
         return fill.chosen

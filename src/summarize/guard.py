@@ -100,9 +100,10 @@ _PLACE_SUFFIXES = _vocabulary(
     "island islands valley bay beach park square airport region"
 )
 
-_NUMBER_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[a-z]+|%")
+_NUMBER_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[a-z]+|%|[,;:()]")
 _WORD = re.compile(r"[^\W\d_](?:[\w'’&-]|\.(?=[^\W\d_]))*\.?")
 _DOTTED = re.compile(r"(?:[^\W\d_]\.)+")
+_INITIAL = re.compile(r"[^\W\d_]\.")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _START_GAP = re.compile(r"[.!?:;\"“”‘(\[—–]")
 
@@ -111,11 +112,12 @@ def _key(value: float) -> float:
     return round(value, 6)
 
 
-def _numbers(text: str) -> list[tuple[str, str, float]]:
+def _numbers(text: str, pronoun_one: bool = True) -> list[tuple[str, str, float]]:
     """Every number stated in ``text`` as (surface, kind, value); kind is "number" or "date".
 
     Digits and written-out numbers compare by value, so "twelve" matches "12" and "5 million"
-    matches "5,000,000"; a percentage is its number.
+    matches "5,000,000"; a percentage is its number. A lone "one" is skipped when
+    ``pronoun_one``: it is "one of them" or "no one" far more often than a count.
     """
     tokens = _NUMBER_TOKEN.findall(text.lower())
     found: list[tuple[str, str, float]] = []
@@ -155,7 +157,7 @@ def _numbers(text: str) -> list[tuple[str, str, float]]:
                     current = 0
                 i += 1
             surface = " ".join(tokens[start:i])
-            if surface != "one":  # "one of them", "no one": a pronoun far more often than a count
+            if surface != "one" or not pronoun_one:
                 found.append((surface, "number", float(total + current)))
         else:
             i += 1
@@ -194,7 +196,12 @@ def _words(text: str) -> list[list[_Word]]:
         if start or gap.strip() or not spans:
             spans.append([])
         key = _POSSESSIVE.sub("", token.replace(".", "")).lower()
-        spans[-1].append(_Word(token, key, start))
+        previous = spans[-1][-1] if spans[-1] else None
+        if previous is not None and _INITIAL.fullmatch(token) and _DOTTED.fullmatch(previous.text):
+            # "U. S." is "U.S.", "J. K." is "J.K."
+            spans[-1][-1] = _Word(previous.text + token, previous.key + key, previous.start)
+        else:
+            spans[-1].append(_Word(token, key, start))
         sentence_end = (
             match.group().endswith(".") and not abbreviation and len(key) > 1 and key not in _TITLES
         )
@@ -237,7 +244,7 @@ class FactGuard:
         self._vocabulary: set[str] = set()
         spans: list[str] = []
         for text in sources:
-            self._values.update(_key(value) for _, _, value in _numbers(text))
+            self._values.update(_key(value) for _, _, value in _numbers(text, False))
             for span in _words(text):
                 spans.append(" ".join(word.key for word in span))
                 self._vocabulary.update(word.key for word in span)

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 ORACLE_LABEL = "(oracle: uses references)"
 _SCORE_PARTS = {"f": "F1", "p": "P", "r": "R"}
+_HYDRA_HINT = ", set env var HYDRA_FULL_ERROR=1 to see chained exception"
 _ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Interrupt|Exit)\b.*$")
 
 
@@ -75,8 +76,11 @@ class LeaderboardOptions:
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> LeaderboardOptions:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (values or {}).items() if k in known})
+        given = {k: v for k, v in (values or {}).items() if not k.startswith("_")}
+        unknown = set(given) - {f.name for f in fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown leaderboard option(s): {', '.join(sorted(unknown))}")
+        return cls(**given)
 
 
 @dataclass
@@ -258,7 +262,10 @@ def _read_job(folder: Path) -> Job:
         job.mean = dict(metrics.get("mean") or {})
     if manifest is None:
         job.status = "failed"
-        job.error = _error_from_log(folder) or "no manifest.json: the job did not finish"
+        job.error = _error_from_log(folder) or (
+            "no manifest.json: the job is still running, or died without a trace"
+        )
+        job.error = job.error.replace(_HYDRA_HINT, "")
         return job
     job.clusters = (manifest.get("counts") or {}).get("clusters")
     job.peak_rss_mb = (manifest.get("timings") or {}).get("peak_rss_mb")
@@ -275,6 +282,8 @@ def _read_job(folder: Path) -> Job:
     if not job.scored and job.status in ("ok", "partial"):
         job.status = "failed"
         job.error = job.error or "no cluster was scored (does the input have references?)"
+    if job.error:
+        job.error = job.error.replace(_HYDRA_HINT, "")
     return job
 
 
@@ -339,8 +348,8 @@ def rank_jobs(jobs: list[Job], options: LeaderboardOptions) -> list[Row]:
                 )
     scored = [r for r in rows if options.rank_by in r.intervals]
     scored.sort(key=lambda r: -r.intervals[options.rank_by].mean)
-    for number, row in enumerate(scored, start=1):
-        row.rank = number
+    for number, row in enumerate((r for r in scored if not r.job.oracle), start=1):
+        row.rank = number  # the oracle is a reference line, not a contender: no rank
     contenders = [r for r in scored if not r.job.oracle]
     complete = [r for r in contenders if r.job.status == "ok"]
     best = (complete or contenders or [None])[0]
@@ -465,7 +474,7 @@ def render_markdown(rows: list[Row], options: LeaderboardOptions, sweep: Path) -
         status = row.job.status if not row.job.error else f"{row.job.status}: {row.job.error}"
         mean = row.job.mean if row.job.scored else {}
         cells = [
-            str(row.rank or "—"),
+            "oracle" if row.job.oracle and row.job.scored else str(row.rank or "—"),
             label,
             *scores,
             _fmt(mean.get("redundancy"), 3),
@@ -524,14 +533,14 @@ def write_csv(rows: list[Row], options: LeaderboardOptions, path: Path) -> None:
 _COLOURS = {
     "best": "#1a9850",
     "same": "#2166ac",
-    "worse": "#9e9e9e",
+    "worse": "#8c8c8c",
     "oracle": "#e66101",
     "failed": "#d7191c",
 }
 
 
 def _category(row: Row) -> str:
-    if not row.job.scored or not row.intervals:
+    if not row.intervals:
         return "failed"
     if row.job.oracle:
         return "oracle"
@@ -540,8 +549,13 @@ def _category(row: Row) -> str:
     return "worse" if row.significant else "same"
 
 
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def plot(rows: list[Row], options: LeaderboardOptions, path: Path) -> None:
-    """Scores with their intervals per configuration, best band shaded, plus time per cluster."""
+    """Scores with their intervals per configuration, the best's interval shaded, time beside."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -549,13 +563,12 @@ def plot(rows: list[Row], options: LeaderboardOptions, path: Path) -> None:
     from matplotlib.lines import Line2D
 
     n = len(rows)
-    panels = len(options.metrics) + 1
     fig, axes = plt.subplots(
         1,
-        panels,
-        figsize=(3.3 * panels + 3.2, 1.6 + 0.42 * n),
+        len(options.metrics) + 1,
+        figsize=(3.4 * len(options.metrics) + 7.0, 1.9 + 0.42 * n),
         sharey=True,
-        gridspec_kw={"width_ratios": [3] * len(options.metrics) + [2]},
+        gridspec_kw={"width_ratios": [3] * len(options.metrics) + [1.8]},
         squeeze=False,
     )
     axes = axes[0]
@@ -582,70 +595,62 @@ def plot(rows: list[Row], options: LeaderboardOptions, path: Path) -> None:
                 capsize=3,
                 lw=1.6,
             )
+        ranked = metric == options.rank_by
         ax.set_title(
-            _metric_title(metric),
+            _metric_title(metric) + (" (ranked)" if ranked else ""),
             fontsize=11,
-            fontweight="bold" if (metric == options.rank_by) else "normal",
+            fontweight="bold" if ranked else "normal",
         )
         ax.grid(axis="x", alpha=0.3)
-        ax.set_xlabel("score (%)")
-    time_ax = axes[-1]
+        ax.set_xlabel("ROUGE (%), mean and 95% CI" if options.confidence == 0.95 else "ROUGE (%)")
     for yi, row in zip(y, rows, strict=True):
-        seconds = row.job.mean.get("seconds") if row.job.scored else None
-        if seconds is None:
-            time_ax.text(
+        if not row.intervals:
+            axes[0].text(
                 0.02,
                 yi,
-                row.job.status,
+                _short(row.job.error or row.job.status, 70),
+                transform=axes[0].get_yaxis_transform(),
                 color=_COLOURS["failed"],
                 va="center",
-                transform=time_ax.get_yaxis_transform(),
-                fontsize=9,
+                fontsize=8,
             )
-            continue
-        time_ax.barh(yi, seconds, color=_COLOURS[_category(row)], alpha=0.7, height=0.6)
-        time_ax.text(seconds, yi, f" {seconds:.2f}", va="center", fontsize=8)
+    time_ax = axes[-1]
+    seconds = [r.job.mean.get("seconds") if r.intervals else None for r in rows]
+    for yi, row, value in zip(y, rows, seconds, strict=True):
+        if value is not None:
+            time_ax.barh(yi, value, color=_COLOURS[_category(row)], alpha=0.7, height=0.6)
+            time_ax.text(value, yi, f" {value:.2f}", va="center", fontsize=8)
     time_ax.set_title("seconds / cluster", fontsize=11)
+    time_ax.set_xlim(0, 1.3 * max([v for v in seconds if v] or [1.0]))
     time_ax.grid(axis="x", alpha=0.3)
-    time_ax.set_xlim(
-        0, max([r.job.mean.get("seconds", 0) for r in rows if r.job.scored] + [1]) * 1.35
-    )
     labels = []
     for row in rows:
-        text = row.label if len(row.label) <= 48 else row.label[:47] + "…"
-        if not row.job.scored:
-            text += "  ✗ failed"
-        labels.append(text)
+        if row.job.oracle and row.intervals:
+            labels.append(_short(row.label, 56))
+        else:
+            labels.append(f"{row.rank or '✗'}. {_short(row.label, 52)}")
     axes[0].set_yticks(y, labels, fontsize=9)
     for tick, row in zip(axes[0].get_yticklabels(), rows, strict=True):
-        tick.set_color(_COLOURS["failed"] if not row.job.scored else "black")
+        tick.set_color(_COLOURS[_category(row)] if _category(row) != "same" else "black")
         if row.best:
             tick.set_fontweight("bold")
     axes[0].set_ylim(-0.7, n - 0.3)
-    facts = _sweep_facts(rows, options, Path(""))[0].split(": ", 1)[-1]
+    inputs = sorted({Path(str(r.job.input_path)).name for r in rows if r.job.input_path})
+    clusters = max((len(r.job.per_cluster) for r in rows), default=0)
+    budgets = sorted({r.job.budget_words for r in rows if r.job.budget_words})
     fig.suptitle(
-        f"Ranked by {_metric_title(options.rank_by)}, {options.confidence:.0%} bootstrap CI — "
-        + facts.replace("`", ""),
-        fontsize=10,
+        f"{', '.join(inputs) or 'sweep'}: {clusters} clusters"
+        + (f", {'/'.join(map(str, budgets))}-word summaries" if budgets else "")
+        + f"; best by {_metric_title(options.rank_by)}, paired "
+        + f"{options.test} test vs best at p < {options.alpha}",
+        fontsize=11,
     )
     handles = [
-        Line2D([], [], color=_COLOURS["best"], marker="o", ls="", label="best"),
+        Line2D([], [], color=_COLOURS["best"], marker="o", ls="", label="best (its CI shaded)"),
         Line2D(
-            [],
-            [],
-            color=_COLOURS["same"],
-            marker="o",
-            ls="",
-            label=f"not significantly worse (p ≥ {options.alpha})",
+            [], [], color=_COLOURS["same"], marker="o", ls="", label="not significantly different"
         ),
-        Line2D(
-            [],
-            [],
-            color=_COLOURS["worse"],
-            marker="o",
-            ls="",
-            label=f"significantly worse (p < {options.alpha})",
-        ),
+        Line2D([], [], color=_COLOURS["worse"], marker="o", ls="", label="significantly worse"),
         Line2D(
             [],
             [],
@@ -653,13 +658,13 @@ def plot(rows: list[Row], options: LeaderboardOptions, path: Path) -> None:
             marker="D",
             mfc="white",
             ls="",
-            label="oracle (uses references)",
+            label="oracle: uses the references (upper bound)",
         ),
     ]
-    if any(not r.job.scored for r in rows):
+    if any(not r.intervals for r in rows):
         handles.append(Line2D([], [], color=_COLOURS["failed"], marker="x", ls="", label="failed"))
-    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.06 + 0.2 / max(n, 1), 1, 0.95))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.45 / (1.9 + 0.42 * n), 1, 1))
     fig.savefig(path, dpi=150)
     plt.close(fig)
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
+import os
 import re
+import sys
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
@@ -24,6 +27,8 @@ import numpy as np
 from summarize.data import Briefing, BriefingSentence, Document, count_words
 from summarize.guard import FactGuard
 
+log = logging.getLogger(__name__)
+
 Encoder = Callable[[list[str]], np.ndarray]
 GuardFactory = Callable[..., FactGuard]
 
@@ -34,7 +39,8 @@ _BULLET = re.compile(r"^(?:[-*•]+|\d+[.)])\s+")
 _PREAMBLE = re.compile(
     r"^(?:sure|certainly|okay|here(?:'s|’s| is| are)\b)[^:\n]{0,80}:\s*", re.IGNORECASE
 )
-_TERMINAL = re.compile(r"[.!?][\"'”’)\]]*$")
+_CLOSING = re.compile(r"([.!?]) ([\"'”’)\]]+)$")
+_TERMINAL = re.compile(r"[.!?](?:\s*[\"'”’)\]])*$")
 
 
 class RewriteError(RuntimeError):
@@ -96,7 +102,7 @@ class GuardedRewriter(ABC):
         seed: int = 0,
         threads: int | None = None,
         on_reject: str = "replace",
-        min_sentence_words: int = 4,
+        min_sentence_words: int = 3,
         language: str = "english",
         guard: GuardFactory | Mapping[str, Any] | None = None,
     ) -> None:
@@ -468,6 +474,12 @@ class _LlamaCppModel:
             raise RewriteError(
                 "llama-cpp-python is not installed; install the extra: pip install summarize[llm]"
             ) from error
+        if "torch" in sys.modules and os.environ.get("OMP_WAIT_POLICY", "").upper() != "PASSIVE":
+            log.warning(
+                "llama.cpp shares torch's OpenMP runtime, which busy-waits by default: on a "
+                "busy CPU generation can be many times slower; start the process with "
+                "OMP_WAIT_POLICY=PASSIVE"
+            )
         self.settings = settings
         self.llm = llama_cpp.Llama(
             model_path=str(path),
@@ -519,14 +531,14 @@ def _output_sentences(text: str, language: str) -> list[str]:
     paragraphs = []
     for line in text.splitlines():
         line = _BULLET.sub("", line.strip()).strip()
-        if not line or line.startswith("#") or (line.endswith(":") and not paragraphs):
-            continue
+        if not line or line.startswith("#") or (line.endswith(":") and count_words(line) <= 8):
+            continue  # headings such as "Briefing:" or "Here is the rewrite:"
         paragraphs.append(_PREAMBLE.sub("", line) if not paragraphs else line)
     tokenizer = punkt_tokenizer(language)
     sentences = []
     for paragraph in paragraphs:
         for sentence in tokenizer.tokenize(paragraph):
-            sentence = " ".join(sentence.split())
+            sentence = _CLOSING.sub(r"\1\2", " ".join(sentence.split()))
             if any(c.isalpha() for c in sentence):
                 sentences.append(sentence)
     return sentences

@@ -1,0 +1,168 @@
+"""A real (small) Hydra multirun, one job broken on purpose, and the leaderboard it leaves."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from summarize.app import _config_dir
+from summarize.leaderboard import LeaderboardOptions, build_leaderboard, main, read_jobs
+
+FIXTURES = Path(__file__).parent / "fixtures" / "compare"
+CLUSTERS = FIXTURES / "compare_clusters.jsonl"
+SELECTORS = "lead,broken,sumy_textrank,oracle"
+
+
+def _sweep(folder: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "summarize",
+            "-m",
+            f"selector={SELECTORS}",
+            f"input.path={CLUSTERS}",
+            "embedder=tfidf",
+            "budget.words=60",
+            "output.formats=[jsonl]",
+            f"hydra.sweep.dir={folder}",
+            f"hydra.searchpath=[file://{FIXTURES / 'conf'}]",  # adds selector=broken
+            *extra,
+        ],
+        cwd=folder.parent,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("sweep") / "sequential"
+    result = _sweep(folder)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return folder
+
+
+def _rows(folder: Path) -> list[dict]:
+    with (folder / "leaderboard.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_sweep_writes_the_three_files(sweep: Path) -> None:
+    for name in ("leaderboard.md", "leaderboard.csv", "leaderboard.png"):
+        assert (sweep / name).stat().st_size > 0
+    assert (sweep / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_rows_sorted_best_marked_broken_job_listed(sweep: Path) -> None:
+    rows = _rows(sweep)
+    assert len(rows) == 4
+    scored = [r for r in rows if r["rouge2_f"]]
+    assert len(scored) == 3
+    r2 = [float(r["rouge2_f"]) for r in scored]
+    assert r2 == sorted(r2, reverse=True)
+    # the oracle is listed by its score but takes no rank: it is not a contender
+    assert [r["rank"] for r in scored if r["oracle"] == "False"] == ["1", "2"]
+    assert all(r["rank"] == "" for r in scored if r["oracle"] == "True")
+
+    oracle = next(r for r in rows if "oracle" in r["configuration"])
+    assert oracle["configuration"] == "selector=oracle (oracle: uses references)"
+    assert oracle["best"] == "False"
+    best = [r for r in rows if r["best"] == "True"]
+    assert len(best) == 1
+    assert best[0]["configuration"] in ("selector=lead", "selector=sumy_textrank")
+    assert float(best[0]["rouge2_f"]) == max(
+        float(r["rouge2_f"]) for r in scored if r["oracle"] == "False"
+    )
+    for row in scored:
+        if row["best"] == "False":
+            assert 0 < float(row["p_value"]) <= 1
+            assert row["significant"] in ("True", "False")
+            assert row["paired_clusters"] == "4"
+
+    broken = rows[-1]
+    assert broken["configuration"] == "selector=broken"
+    assert broken["status"] == "failed"
+    assert "NoSuchSelector" in broken["error"]
+    assert broken["rank"] == ""
+
+    markdown = (sweep / "leaderboard.md").read_text(encoding="utf-8")
+    assert f"**{best[0]['configuration']}** (best)" in markdown
+    assert "NoSuchSelector" in markdown
+    assert "(oracle: uses references)" in markdown
+    for column in ("R-1 F1", "R-2 F1", "R-Lsum F1", "redundancy", "s/cluster", "peak MB"):
+        assert column in markdown
+
+
+def test_other_jobs_complete_despite_the_broken_one(sweep: Path) -> None:
+    jobs = read_jobs(sweep)
+    assert [j.status for j in jobs] == ["ok", "failed", "ok", "ok"]
+    assert all((j.folder / "summaries.jsonl").exists() for j in jobs if j.status == "ok")
+
+
+def test_rebuild_from_the_command_line_with_recall(sweep: Path, tmp_path: Path, capsys) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep, copy)
+    for name in ("leaderboard.md", "leaderboard.csv", "leaderboard.png"):
+        (copy / name).unlink()
+    main([str(copy), "--rank-by", "rouge2_r", "--metrics", "rouge1_r,rouge2_r"])
+    assert "R-2 R" in capsys.readouterr().out
+    rows = _rows(copy)
+    recall = [float(r["rouge2_r"]) for r in rows if r["rouge2_r"]]
+    assert recall == sorted(recall, reverse=True)
+    assert (copy / "leaderboard.png").exists()
+
+
+def test_crashed_and_missing_jobs_are_reported(sweep: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(sweep, copy)
+    # job 0 died without a word (killed, say): only its log tells what happened
+    for name in ("manifest.json", "metrics.json"):
+        (copy / "0" / name).unlink()
+    (copy / "0" / "app.log").write_text(
+        "[INFO] - cluster ferry-fire: 53 words\nTraceback (most recent call last):\n"
+        '  File "x.py", line 1\nMemoryError: cannot allocate 8 GiB\n'
+    )
+    # job 2 never started: the sweep stopped before it
+    shutil.rmtree(copy / "2")
+    build_leaderboard(copy, LeaderboardOptions())
+    rows = {r["configuration"]: r for r in _rows(copy)}
+    assert rows["selector=lead"]["status"] == "failed"
+    assert "MemoryError: cannot allocate 8 GiB" in rows["selector=lead"]["error"]
+    assert rows["selector=sumy_textrank"]["status"] == "not run"
+    assert [r["best"] for r in rows.values()].count("True") == 0  # only the oracle is scored
+
+
+def test_joblib_launcher_gives_identical_results(sweep: Path) -> None:
+    parallel = sweep.parent / "parallel"
+    result = _sweep(parallel, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    for job in ("0", "2", "3"):
+        sequential_bytes = (sweep / job / "summaries.jsonl").read_bytes()
+        assert (parallel / job / "summaries.jsonl").read_bytes() == sequential_bytes
+    assert not (parallel / "1" / "summaries.jsonl").exists()
+    columns = ("rank", "configuration", "rouge1_f", "rouge2_f", "p_value", "status")
+    assert [[r[c] for c in columns] for r in _rows(parallel)] == [
+        [r[c] for c in columns] for r in _rows(sweep)
+    ]
+
+
+def test_experiments_pin_a_multirun() -> None:
+    selectors = {p.stem for p in (Path(_config_dir()) / "selector").glob("*.yaml")}
+    with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
+        cfg = compose(
+            "config", overrides=["experiment=compare_selectors_duc"], return_hydra_config=True
+        )
+    assert cfg.hydra.mode.name == "MULTIRUN"
+    swept = cfg.hydra.sweeper.params.selector.split(",")
+    assert set(swept) <= selectors
+    assert {"sumy_lexrank", "sumy_textrank", "sumy_lsa", "sumy_kl", "oracle", "lead"} <= set(swept)
+    assert cfg.hydra.callbacks.leaderboard.rank_by == "rouge2_r"
+    assert cfg.budget.words == 250
