@@ -72,6 +72,7 @@ def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     assert any(s["also_in"] for s in record["sentences"]), "shared facts name their other sources"
     markdown = (run_dir / "briefings" / "ostrey-bridge-collapse.md").read_text()
     assert markdown.startswith("# ") and "## Sources" in markdown
+    assert "[1] Three dead as lift bridge span falls into river in Vellmont" in markdown
     html = (run_dir / "briefings" / "ostrey-bridge-collapse.html").read_text()
     assert "<h1>" in html and "Tallis River" in html
     manifest = json.loads((run_dir / "manifest.json").read_text())

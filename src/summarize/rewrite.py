@@ -10,6 +10,7 @@ briefing is returned unchanged, with the reason recorded: a batch never fails be
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import logging
 import os
@@ -53,10 +54,9 @@ class NoRewriter:
     def rewrite(
         self, briefing: Briefing, document: Document, encode: Encoder, budget_words: int
     ) -> Briefing:
-        return Briefing(
-            cluster_id=briefing.cluster_id,
+        return dataclasses.replace(
+            briefing,
             sentences=list(briefing.sentences),
-            title=briefing.title,
             warnings=list(briefing.warnings),
             details=dict(briefing.details),
         )
@@ -327,10 +327,9 @@ class GuardedRewriter(ABC):
         info["used"] = True
         info["kept"] = sum(s.rewritten for s in result)
         info["seconds"] = round(time.perf_counter() - started, 3)
-        return Briefing(
-            cluster_id=briefing.cluster_id,
+        return dataclasses.replace(
+            briefing,
             sentences=result,
-            title=briefing.title,
             warnings=list(briefing.warnings),
             details={**briefing.details, "rewrite": info},
         )
@@ -574,10 +573,9 @@ def _extractive(
         info["error"] = error
         warnings.append(error)
     info["reason"] = reason if reason is not None else error
-    return Briefing(
-        cluster_id=briefing.cluster_id,
+    return dataclasses.replace(
+        briefing,
         sentences=list(briefing.sentences),
-        title=briefing.title,
         warnings=warnings,
         details={**briefing.details, "rewrite": info},
     )
