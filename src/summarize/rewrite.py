@@ -360,6 +360,10 @@ class LlamaCppRewriter(GuardedRewriter):
                 f"rewriter.context ({context}) must exceed max_new_tokens ({self.max_new_tokens})"
             )
         self.context = context
+        if "torch" not in sys.modules:
+            # Built before the embedder imports torch: llama.cpp and torch share one OpenMP
+            # runtime, and its default busy-waiting slows generation many times on a busy CPU.
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
     def _load(self) -> _Model:
         return _LlamaCppModel(self)
@@ -377,7 +381,7 @@ class _TransformersModel:
         path = Path(settings.model).expanduser()
         local = path.exists()
         if not local and _looks_like_path(settings.model):
-            raise RewriteError(f"no such model directory: {str(path)!r}")
+            raise RewriteError("no such model directory")
         source = str(path) if local else settings.model
         if settings.threads:
             torch.set_num_threads(settings.threads)
@@ -466,7 +470,7 @@ class _LlamaCppModel:
     def __init__(self, settings: LlamaCppRewriter) -> None:
         path = Path(settings.model).expanduser()
         if not path.is_file():
-            raise RewriteError(f"no such GGUF file: {str(path)!r}")
+            raise RewriteError("no such GGUF file")
         try:
             import llama_cpp
         except ImportError as error:
