@@ -30,7 +30,7 @@ class SentenceTransformerEmbedder:
     def __init__(
         self,
         model: str = OFFLINE_MINILM,
-        batch_size: int = 64,
+        batch_size: int = 16,
         device: str = "cpu",
         threads: int | None = None,
     ) -> None:
