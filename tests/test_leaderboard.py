@@ -139,6 +139,16 @@ def test_crashed_and_missing_jobs_are_reported(sweep: Path, tmp_path: Path) -> N
     assert rows["selector=sumy_textrank"]["status"] == "not run"
     assert [r["best"] for r in rows.values()].count("True") == 0  # only the oracle is scored
 
+    # the missing and the crashed job re-run in another sweep folder join the same table
+    rerun = tmp_path / "rerun"
+    shutil.copytree(sweep / "0", rerun / "0")
+    shutil.copytree(sweep / "2", rerun / "1")
+    main([str(copy), "--also", str(rerun)])
+    rows = {r["configuration"]: r for r in _rows(copy)}
+    assert len(rows) == 4
+    assert rows["selector=lead"]["status"] == rows["selector=sumy_textrank"]["status"] == "ok"
+    assert rows["selector=lead"]["job_dir"] == str(rerun / "0")
+
 
 def test_joblib_launcher_gives_identical_results(sweep: Path) -> None:
     parallel = sweep.parent / "parallel"

@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -139,16 +140,21 @@ class LeaderboardCallback(Callback):
         log.info("leaderboard: %s\n%s", path, path.read_text(encoding="utf-8"))
 
 
-def build_leaderboard(sweep_dir: str | Path, options: LeaderboardOptions | None = None) -> Path:
+def build_leaderboard(
+    sweep_dir: str | Path,
+    options: LeaderboardOptions | None = None,
+    also: Sequence[str | Path] = (),
+) -> Path:
     """Writes leaderboard.md/.csv/.png into ``sweep_dir``; returns the Markdown file's path.
 
     Without ``options``, those the sweep ran with (its ``multirun.yaml``) or the defaults.
+    ``also`` adds the jobs of other sweep folders (see ``read_jobs``).
     """
     sweep = Path(sweep_dir)
     if not sweep.is_dir():
         raise FileNotFoundError(f"no sweep folder at {sweep}")
     options = options or _options_of_sweep(sweep)
-    jobs = read_jobs(sweep)
+    jobs = read_jobs(sweep, [Path(a) for a in also])
     if not jobs:
         raise FileNotFoundError(f"{sweep}: no job folders (no */.hydra/overrides.yaml)")
     rows = rank_jobs(jobs, options)
@@ -186,16 +192,29 @@ def _options_of_sweep(sweep: Path) -> LeaderboardOptions:
     return LeaderboardOptions()
 
 
-def read_jobs(sweep: Path) -> list[Job]:
-    """Every job folder of the sweep, plus jobs the sweep planned but never started."""
+def read_jobs(sweep: Path, also: Sequence[Path] = ()) -> list[Job]:
+    """Every job folder of the sweep, plus jobs the sweep planned but never started.
+
+    ``also``: other sweep folders whose jobs join the table, e.g. a re-run of the jobs an
+    interrupted sweep never reached.
+    """
     jobs = []
-    for overrides_file in sorted(sweep.rglob(".hydra/overrides.yaml")):
-        folder = overrides_file.parent.parent
-        if folder == sweep:
-            continue
-        jobs.append(_read_job(folder))
-    jobs.sort(key=lambda j: (j.num is None, j.num if j.num is not None else 0, str(j.folder)))
-    started = {tuple(sorted(j.overrides)) for j in jobs}
+    for root in (sweep, *also):
+        found = []
+        for overrides_file in sorted(Path(root).rglob(".hydra/overrides.yaml")):
+            folder = overrides_file.parent.parent
+            if folder != Path(root):
+                found.append(_read_job(folder))
+        found.sort(key=lambda j: (j.num is None, j.num or 0, str(j.folder)))
+        jobs += found
+    # the same configuration run twice (a re-run after a crash): the later result that scored
+    latest: dict[tuple[str, ...], Job] = {}
+    for job in jobs:
+        key = tuple(sorted(job.overrides))
+        if key not in latest or job.scored or not latest[key].scored:
+            latest[key] = job
+    jobs = [j for j in jobs if latest[tuple(sorted(j.overrides))] is j]
+    started = set(latest)
     for overrides in _planned_jobs(sweep):
         if tuple(sorted(overrides)) not in started:
             jobs.append(
@@ -678,6 +697,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rank-by", help="e.g. rouge2_f (default: as the sweep ran)")
     parser.add_argument("--metrics", help="comma-separated, e.g. rouge1_r,rouge2_r")
     parser.add_argument("--test", choices=("permutation", "bootstrap"))
+    parser.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="another sweep folder whose jobs join the table (e.g. a re-run of the jobs an "
+        "interrupted sweep never reached); repeatable",
+    )
     args = parser.parse_args(argv)
     options = _options_of_sweep(args.sweep_dir)
     changes: dict[str, Any] = {}
@@ -688,7 +715,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.test:
         changes["test"] = args.test
     options = replace(options, **changes)
-    path = build_leaderboard(args.sweep_dir, options)
+    path = build_leaderboard(args.sweep_dir, options, also=args.also)
     print(path.read_text(encoding="utf-8"), end="")
     print(f"written: {path}, {path.with_suffix('.csv')}, {path.with_suffix('.png')}")
 
