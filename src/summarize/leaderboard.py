@@ -271,8 +271,9 @@ def _read_job(folder: Path) -> Job:
         overrides=[str(o) for o in overrides] if isinstance(overrides, list) else [],
         oracle="oracle" in target.lower(),
         input_path=(config.get("input") or {}).get("path"),
-        budget_words=(config.get("budget") or {}).get("words"),
     )
+    budget = (config.get("budget") or {}).get("words")
+    job.budget_words = budget if isinstance(budget, int) else None
     output = _output_folder(folder, config)
     manifest = _load_json(output / "manifest.json")
     metrics = _load_json(output / "metrics.json")
