@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -176,3 +177,37 @@ def test_experiments_pin_a_multirun() -> None:
     assert {"sumy_lexrank", "sumy_textrank", "sumy_lsa", "sumy_kl", "oracle", "lead"} <= set(swept)
     assert cfg.hydra.callbacks.leaderboard.rank_by == "rouge2_r"
     assert cfg.budget.words == 250
+
+
+def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
+    folder = tmp_path / "tune"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "summarize",
+            "experiment=tune_dedup",
+            f"input.path={CLUSTERS}",
+            "budget.words=60",
+            "output.formats=[jsonl]",
+            f"hydra.sweep.dir={folder}",
+            "dedup.threshold=0.7,0.9",
+        ],
+        cwd=tmp_path,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    first, second = (
+        json.loads((folder / job / "manifest.json").read_text())["embedding_cache"]
+        for job in ("0", "1")
+    )
+    assert first["dir"] == second["dir"] == str(folder / "embedding-cache")
+    assert first["hits"] == 0
+    # The second job reads every cluster's sentence vectors; only its own summaries are new.
+    assert second["hits"] >= 4 and second["misses"] < first["misses"]
+    board = (folder / "leaderboard.md").read_text()
+    assert "reused sentence embeddings from the embedding cache" in board
+    marked = [line for line in board.splitlines() if line.startswith("| ") and " * |" in line]
+    assert len(marked) == 1 and "dedup.threshold=0.9" in marked[0]

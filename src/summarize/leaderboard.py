@@ -102,6 +102,8 @@ class Job:
     peak_rss_mb: float | None = None
     input_path: str | None = None
     budget_words: int | None = None
+    cache_hits: int = 0
+    """Encode calls answered by the embedding cache: work this job's timing leaves out."""
 
     @property
     def scored(self) -> bool:
@@ -289,6 +291,7 @@ def _read_job(folder: Path) -> Job:
         return job
     job.clusters = (manifest.get("counts") or {}).get("clusters")
     job.peak_rss_mb = (manifest.get("timings") or {}).get("peak_rss_mb")
+    job.cache_hits = int((manifest.get("embedding_cache") or {}).get("hits") or 0)
     job.input_path = (manifest.get("input") or {}).get("path", job.input_path)
     status = manifest.get("status", "ok")
     failures = manifest.get("failures") or []
@@ -461,7 +464,14 @@ def _sweep_facts(rows: list[Row], options: LeaderboardOptions, sweep: Path) -> l
         "Redundancy: share of summary sentence pairs at or above the dedup similarity. "
         "Peak MB: peak RSS of the process that ran the job; jobs sharing a process (the basic "
         "launcher runs them all in one) inherit the peaks of the jobs before them.",
-    ]
+    ] + (
+        [
+            "s/cluster marked * : the job reused sentence embeddings from the embedding cache "
+            "(`cache_dir`), so its time leaves out the embedding that another job did."
+        ]
+        if any(r.job.cache_hits for r in rows)
+        else []
+    )
 
 
 def render_markdown(rows: list[Row], options: LeaderboardOptions, sweep: Path) -> str:
@@ -499,7 +509,7 @@ def render_markdown(rows: list[Row], options: LeaderboardOptions, sweep: Path) -
             *scores,
             _fmt(mean.get("redundancy"), 3),
             _fmt(mean.get("words"), 0),
-            _fmt(mean.get("seconds"), 2),
+            _fmt(mean.get("seconds"), 2) + (" *" if row.job.cache_hits and mean else ""),
             _fmt(row.job.peak_rss_mb, 0),
             str(len(row.job.per_cluster)) if row.job.scored else "0",
             p_text,
