@@ -199,7 +199,13 @@ class SentenceTransformerEmbedder:
             stored = self.cache_dir / "onnx" / f"{self.fingerprint()}.onnx"
             if stored.is_file():
                 return stored.read_bytes(), input_names
-        onnx_bytes = export_onnx(model, input_names, quantize=self.backend == "onnx-int8")
+        try:
+            onnx_bytes = export_onnx(model, input_names, quantize=self.backend == "onnx-int8")
+        except Exception as error:
+            raise RuntimeError(
+                f"cannot run {self.model!r} on ONNX Runtime ({type(error).__name__}: {error}); "
+                "set embedder.backend=torch"
+            ) from error
         if self.cache_dir is not None:
             _write_bytes(stored, onnx_bytes)
         return onnx_bytes, input_names
