@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -94,6 +93,7 @@ def peer_main(data: Path, budget: int) -> None:
     from sumy.utils import get_stop_words
 
     from summarize.evaluate import RougeEvaluator, mean_scores
+    from summarize.pipeline import peak_rss_mb
 
     started = time.perf_counter()
     tokenizer = _SumyTokenizer()
@@ -134,7 +134,7 @@ def peer_main(data: Path, budget: int) -> None:
                 "seconds": seconds,
                 "clusters_per_second": clusters / seconds,
                 "embed_share": 0.0,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": peak_rss_mb(),
                 "rouge1_f": means["rouge1_f"],
                 "rouge2_f": means["rouge2_f"],
                 "rougeLsum_f": means["rougeLsum_f"],

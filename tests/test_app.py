@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from summarize.app import SAMPLE_DIR, run
@@ -158,3 +159,13 @@ def test_bad_override_is_refused_before_any_work(tmp_path):
     result = summarize_cli("budget.words=many", f"output.dir={tmp_path}", cwd=tmp_path)
     assert result.returncode != 0
     assert "budget.words" in result.stderr
+
+
+def test_peak_memory_is_the_runs_own_not_its_parents():
+    ballast = np.ones(500 * 2**20 // 8)  # 500 MB resident in this (parent) process
+    child = subprocess.run(
+        [sys.executable, "-c", "from summarize.pipeline import peak_rss_mb; print(peak_rss_mb())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert ballast.sum() > 0
+    assert 10 < float(child.stdout) < 300

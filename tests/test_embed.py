@@ -112,6 +112,10 @@ def test_cached_run_writes_the_same_summaries_and_says_it_used_the_cache(tmp_pat
     assert fresh["embedding_cache"]["hits"] == 0 and fresh["embedding_cache"]["misses"] >= 1
     assert cached["embedding_cache"]["misses"] == 0
     assert cached["embedding_cache"]["hits"] == fresh["embedding_cache"]["misses"]
+    assert (
+        fresh["embedding_cache"]["clusters_from_cache"],
+        cached["embedding_cache"]["clusters_from_cache"],
+    ) == (0, 1)
     summaries = [(o / "summaries.jsonl").read_bytes() for o in outputs]
     assert summaries[0] == summaries[1]
     assert b"Ostrey" in summaries[0]

@@ -207,7 +207,8 @@ def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
     assert first["hits"] == 0
     # The second job reads every cluster's sentence vectors; only its own summaries are new.
     assert second["hits"] >= 4 and second["misses"] < first["misses"]
+    assert (first["clusters_from_cache"], second["clusters_from_cache"]) == (0, 4)
     board = (folder / "leaderboard.md").read_text()
-    assert "reused sentence embeddings from the embedding cache" in board
+    assert "sentence vectors from the embedding cache" in board
     marked = [line for line in board.splitlines() if line.startswith("| ") and " * |" in line]
     assert len(marked) == 1 and "dedup.threshold=0.9" in marked[0]

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import platform
-import resource
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from summarize.config import register_configs
 from summarize.data import Briefing, Cluster
 from summarize.evaluate import RougeEvaluator, mean_scores
 from summarize.ingest import ClusterFailure, input_files, read_clusters
-from summarize.pipeline import Summarizer, timed
+from summarize.pipeline import Summarizer, peak_rss_mb, timed
 from summarize.write import BriefingWriter
 
 log = logging.getLogger("summarize")
@@ -106,6 +105,7 @@ def run(cfg: DictConfig) -> RunReport:
     warnings: list[dict] = []
     scores: list[dict] = []
     counts = {"clusters": 0, "articles": 0, "words": 0}
+    clusters_from_cache = 0
     interrupted: str | None = None
     try:
         clusters = read_clusters(input_path, max_bytes=cfg.input.max_bytes)
@@ -116,7 +116,10 @@ def run(cfg: DictConfig) -> RunReport:
                     _fail(report, item.id, item.source, item.reason)
                     continue
                 cluster_start = time.perf_counter()
+                hits_before = getattr(summarizer.embedder, "cache_hits", 0)
                 briefing = _summarize_one(summarizer, item, timings, report)
+                if getattr(summarizer.embedder, "cache_hits", 0) > hits_before:
+                    clusters_from_cache += 1
                 if briefing is None:
                     continue
                 seconds = time.perf_counter() - cluster_start
@@ -145,7 +148,7 @@ def run(cfg: DictConfig) -> RunReport:
         _write_json(
             output_dir / "manifest.json",
             _manifest(cfg, input_path, report, counts, timings, warnings, elapsed, interrupted)
-            | {"embedding_cache": _cache_use(summarizer.embedder)},
+            | {"embedding_cache": _cache_use(summarizer.embedder, clusters_from_cache)},
         )
     return report
 
@@ -232,7 +235,7 @@ def _manifest(
             "total_seconds": round(elapsed, 3),
             "clusters_per_second": round(counts["clusters"] / elapsed, 3) if elapsed else None,
             "stages_seconds": {k: round(v, 3) for k, v in sorted(timings.items())},
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": peak_rss_mb(),
         },
         "failures": report.failures,
         "warnings": warnings,
@@ -246,14 +249,15 @@ def _manifest(
     }
 
 
-def _cache_use(embedder) -> dict | None:
-    """How many encode calls the embedding cache answered: their time is not embedding time."""
+def _cache_use(embedder, clusters_from_cache: int) -> dict | None:
+    """What the embedding cache answered: the time of that work is not in this run's timings."""
     if getattr(embedder, "cache_dir", None) is None:
         return None
     return {
         "dir": str(embedder.cache_dir),
         "hits": embedder.cache_hits,
         "misses": embedder.cache_misses,
+        "clusters_from_cache": clusters_from_cache,
     }
 
 

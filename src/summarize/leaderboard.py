@@ -102,8 +102,8 @@ class Job:
     peak_rss_mb: float | None = None
     input_path: str | None = None
     budget_words: int | None = None
-    cache_hits: int = 0
-    """Encode calls answered by the embedding cache: work this job's timing leaves out."""
+    clusters_from_cache: int = 0
+    """Clusters whose sentence vectors came from the embedding cache, not from the model."""
 
     @property
     def scored(self) -> bool:
@@ -291,7 +291,8 @@ def _read_job(folder: Path) -> Job:
         return job
     job.clusters = (manifest.get("counts") or {}).get("clusters")
     job.peak_rss_mb = (manifest.get("timings") or {}).get("peak_rss_mb")
-    job.cache_hits = int((manifest.get("embedding_cache") or {}).get("hits") or 0)
+    cache = manifest.get("embedding_cache") or {}
+    job.clusters_from_cache = int(cache.get("clusters_from_cache") or 0)
     job.input_path = (manifest.get("input") or {}).get("path", job.input_path)
     status = manifest.get("status", "ok")
     failures = manifest.get("failures") or []
@@ -466,12 +467,16 @@ def _sweep_facts(rows: list[Row], options: LeaderboardOptions, sweep: Path) -> l
         "launcher runs them all in one) inherit the peaks of the jobs before them.",
     ] + (
         [
-            "s/cluster marked * : the job reused sentence embeddings from the embedding cache "
-            "(`cache_dir`), so its time leaves out the embedding that another job did."
+            "s/cluster marked * : the job read most clusters' sentence vectors from the embedding "
+            "cache (`cache_dir`), so its time leaves out the embedding that another job did."
         ]
-        if any(r.job.cache_hits for r in rows)
+        if any(_mostly_cached(r.job) for r in rows)
         else []
     )
+
+
+def _mostly_cached(job: Job) -> bool:
+    return bool(job.clusters) and 2 * job.clusters_from_cache >= job.clusters
 
 
 def render_markdown(rows: list[Row], options: LeaderboardOptions, sweep: Path) -> str:
@@ -509,7 +514,7 @@ def render_markdown(rows: list[Row], options: LeaderboardOptions, sweep: Path) -
             *scores,
             _fmt(mean.get("redundancy"), 3),
             _fmt(mean.get("words"), 0),
-            _fmt(mean.get("seconds"), 2) + (" *" if row.job.cache_hits and mean else ""),
+            _fmt(mean.get("seconds"), 2) + (" *" if _mostly_cached(row.job) and mean else ""),
             _fmt(row.job.peak_rss_mb, 0),
             str(len(row.job.per_cluster)) if row.job.scored else "0",
             p_text,
@@ -648,9 +653,20 @@ def plot(rows: list[Row], options: LeaderboardOptions, path: Path) -> None:
     seconds = [r.job.mean.get("seconds") if r.intervals else None for r in rows]
     for yi, row, value in zip(y, rows, seconds, strict=True):
         if value is not None:
-            time_ax.barh(yi, value, color=_COLOURS[_category(row)], alpha=0.7, height=0.6)
-            time_ax.text(value, yi, f" {value:.2f}", va="center", fontsize=8)
+            cached = _mostly_cached(row.job)
+            time_ax.barh(
+                yi,
+                value,
+                color=_COLOURS[_category(row)],
+                alpha=0.35 if cached else 0.7,
+                hatch="//" if cached else None,
+                height=0.6,
+            )
+            label = f" {value:.2f}" + (" *" if cached else "")
+            time_ax.text(value, yi, label, va="center", fontsize=8)
     time_ax.set_title("seconds / cluster", fontsize=11)
+    if any(_mostly_cached(r.job) for r in rows):
+        time_ax.set_xlabel("* embeddings read from the sweep's cache", fontsize=8)
     time_ax.set_xlim(0, 1.3 * max([v for v in seconds if v] or [1.0]))
     time_ax.grid(axis="x", alpha=0.3)
     labels = []

@@ -60,6 +60,25 @@ class Rewriter(Protocol):
     ) -> Briefing: ...
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program.
+
+    ``getrusage`` carries the parent's peak across fork and exec, so a run launched from a big
+    process (a test runner, a scheduler) would report the parent's memory; the kernel's
+    per-program high-water mark does not.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 @contextmanager
 def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
     """Adds the block's wall time to ``timings[stage]``, for the manifest and benchmarks."""
