@@ -6,6 +6,7 @@ import copy
 import csv
 import dataclasses
 import json
+import os
 import re
 import subprocess
 import sys
@@ -194,3 +195,28 @@ def _mean_per_cluster(values: list[float], summaries: list[str], references: dic
         means.append(float(np.mean(values[start : start + count])))
         start += count
     return means
+
+
+def test_lsa_gives_the_same_summary_whatever_the_hash_seed(candidates) -> None:
+    """sumy numbers LSA terms in set order, so each process could pick differently."""
+    script = (
+        "import json, sys\n"
+        "from summarize.baselines import SumySelector\n"
+        "from summarize.data import Sentence\n"
+        "texts = json.loads(sys.stdin.read())\n"
+        "sentences = [Sentence(text=t, article=0, position=i) for i, t in enumerate(texts)]\n"
+        "print(SumySelector('lsa').ranking(sentences))\n"
+    )
+    texts = json.dumps([s.text for s in candidates[0].document.sentences])
+    rankings = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            input=texts,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "3", "7")
+    }
+    assert len(rankings) == 1

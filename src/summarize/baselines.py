@@ -130,7 +130,7 @@ class SumySelector:
         classes = {
             "lexrank": LexRankSummarizer,
             "textrank": TextRankSummarizer,
-            "lsa": LsaSummarizer,
+            "lsa": _ordered_lsa(LsaSummarizer),
             "kl": KLSummarizer,
         }
         stemmer = Stemmer(self.language)
@@ -177,6 +177,20 @@ class SumySelector:
             if fill.offer(owner[index]):
                 break
         return fill.chosen
+
+
+def _ordered_lsa(base: type) -> type:
+    """sumy's LSA numbers its terms in set order, which changes with Python's hash seed: the
+    same input then gives (slightly) different SVDs and summaries from one process to the next.
+    Numbering the terms in sorted order is the same method, made repeatable."""
+
+    class OrderedLsa(base):
+        def _create_dictionary(self, document):
+            words = (self.normalize_word(w) for w in document.words)
+            terms = {self.stem_word(w) for w in words if w not in self._stop_words}
+            return {term: row for row, term in enumerate(sorted(terms))}
+
+    return OrderedLsa
 
 
 def _stopping_kl(base: type, offer: Callable[[int], bool]) -> type:
