@@ -26,13 +26,16 @@ ARTICLES = [
 Encoder = Callable[[list[str]], np.ndarray]
 
 
-@pytest.fixture(scope="session")
-def encode(minilm: SentenceTransformerEmbedder) -> Encoder:
-    """The real embedder (all-MiniLM-L6-v2, shipped by a package), shared by the test session."""
-    return minilm.encode
+@pytest.fixture(scope="module", params=["torch", "onnx-int8"])
+def encode(request, minilm: SentenceTransformerEmbedder) -> Encoder:
+    """The real embedder (all-MiniLM-L6-v2, shipped by a package), full precision and as the
+    default configuration runs it (8-bit): the guard's similarity floor must hold for both."""
+    if request.param == "torch":
+        return minilm.encode
+    return SentenceTransformerEmbedder(backend=request.param).encode
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def guard(encode: Encoder) -> FactGuard:
     sentences = [s for a in ARTICLES for s in punkt_tokenizer("english").tokenize(a)]
     return FactGuard(ARTICLES, encode(sentences), encode)
