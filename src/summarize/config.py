@@ -30,7 +30,27 @@ class BudgetConfig:
 @dataclass
 class OutputConfig:
     dir: str = MISSING
+    root: str | None = None
+    """Parent of the dated folders of nightly runs (``experiment=nightly``)."""
     formats: list[str] = field(default_factory=lambda: ["jsonl", "markdown", "html"])
+
+
+@dataclass
+class RunConfig:
+    """How a run is driven; none of it changes a cluster's result."""
+
+    force: bool = False
+    """Redo every cluster, even those already complete in the output folder."""
+    progress: str = "auto"
+    """``bar`` (a progress bar), ``log`` (a line per cluster), ``auto`` (a bar on a terminal)."""
+    prune: bool = True
+    """Remove briefings of clusters that are no longer in the input."""
+    shard_over: int = 2000
+    """Above this many clusters, briefings are spread over subfolders by a hash prefix."""
+    latest_link: str | None = None
+    """Name of a symlink, next to the output folder, that points to it (e.g. ``latest``)."""
+    title: str | None = None
+    """Heading of the run's ``index.html``."""
 
 
 @dataclass
@@ -46,6 +66,10 @@ class SummarizeConfig:
     orderer: Any = MISSING
     rewriter: Any = None
     evaluation: Any = None
+    run: RunConfig = field(default_factory=RunConfig)
+    runner: Any = None
+    night: str | None = None
+    """The date a nightly run is for (``experiment=nightly``); a fixed value reruns that night."""
     cache_dir: str | None = None
     """Where embedders keep what they can reuse across runs (null: nothing is kept)."""
 
@@ -53,3 +77,17 @@ class SummarizeConfig:
 def register_configs(store: ConfigStore | None = None) -> None:
     """Makes the schema available to ``conf/config.yaml`` as ``summarize_schema``."""
     (store or ConfigStore.instance()).store(name="summarize_schema", node=SummarizeConfig)
+
+
+def register_resolvers() -> None:
+    """``${user_cache:}``: the platform's cache folder for summarize (e.g. ~/.cache/summarize)."""
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("user_cache"):
+        OmegaConf.register_new_resolver("user_cache", _user_cache)
+
+
+def _user_cache() -> str:
+    import platformdirs
+
+    return platformdirs.user_cache_dir("summarize", appauthor=False)
