@@ -80,11 +80,23 @@ def register_configs(store: ConfigStore | None = None) -> None:
 
 
 def register_resolvers() -> None:
-    """``${user_cache:}``: the platform's cache folder for summarize (e.g. ~/.cache/summarize)."""
+    """``${user_cache:}`` (the platform's cache folder) and ``${job_dir:}`` for the configs."""
     from omegaconf import OmegaConf
 
     if not OmegaConf.has_resolver("user_cache"):
         OmegaConf.register_new_resolver("user_cache", _user_cache)
+    if not OmegaConf.has_resolver("job_dir"):
+        OmegaConf.register_new_resolver("job_dir", _job_dir)
+
+
+def _job_dir() -> str:
+    """``${job_dir:}``: this job's folder; also outside a job (``--cfg job --resolve``)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from omegaconf import OmegaConf
+
+    hydra = HydraConfig.get()
+    return str(OmegaConf.select(hydra, "runtime.output_dir", default=None) or hydra.run.dir)
 
 
 def _user_cache() -> str:

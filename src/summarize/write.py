@@ -87,8 +87,10 @@ def _source_name(article: Article) -> str:
     """The article's title, else its file name: a reader's name for it, not a local path."""
     if article.title:
         return article.title
-    location = article.source.split("#")[0]
-    name = Path(location.split(":")[0] if "/" in location else location).name or location
+    location, _, document = article.source.partition("#")
+    name = Path(location).name or location
+    if document.startswith("documents[") and document.endswith("]"):
+        name += f", document {int(document[10:-1]) + 1}"
     return name
 
 
