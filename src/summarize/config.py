@@ -92,7 +92,6 @@ def register_resolvers() -> None:
 def _job_dir() -> str:
     """``${job_dir:}``: this job's folder; also outside a job (``--cfg job --resolve``)."""
     from hydra.core.hydra_config import HydraConfig
-
     from omegaconf import OmegaConf
 
     hydra = HydraConfig.get()
