@@ -9,6 +9,7 @@ later); 130 / 143 interrupted by Ctrl-C / SIGTERM (the folder is resumable: run 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -206,7 +207,13 @@ def _route_output_dir(argv: list[str]) -> list[str]:
     return argv
 
 
+QUIET_LIBRARIES = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+"""Model libraries log and draw progress bars on every load; an operator's log wants neither."""
+
+
 def main() -> None:
+    for name, value in QUIET_LIBRARIES.items():
+        os.environ.setdefault(name, value)
     sys.argv = [sys.argv[0], *_route_output_dir(sys.argv[1:])]
     try:
         _hydra_main()
