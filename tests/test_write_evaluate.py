@@ -66,7 +66,7 @@ def test_writer_records_provenance_and_renders_safely():
 def test_index_lists_briefings_and_flags_failures():
     record = json.loads(BriefingWriter().render(BRIEFING, CLUSTER)[0])
     entries = [
-        IndexEntry.from_record(record, ["briefings/x.md", "briefings/x.html"]),
+        IndexEntry.from_record(record, ["briefings/x.md", "briefings/x.html"], sources=2),
         IndexEntry(id="broken", failure="feed.jsonl:9: malformed <JSON>"),
     ]
     page = render_index(entries, "Briefings for 2026-12-01")
@@ -74,7 +74,7 @@ def test_index_lists_briefings_and_flags_failures():
     assert "A fire broke out at the &lt;old&gt; quay." in page
     assert "2 sources" in page
     assert "failed:</span> feed.jsonl:9: malformed &lt;JSON&gt;" in page
-    assert "1 briefings, 1 failed" in page
+    assert "1 briefing, 1 failed" in page and "15 words" in page
 
 
 def test_unknown_format_is_refused():

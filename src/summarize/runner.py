@@ -349,7 +349,9 @@ class Runner:
                 if result is None:  # not reached before an interruption
                     continue
                 out.write(result.record.encode("utf-8") + b"\n")
-                entries.append(IndexEntry.from_record(json.loads(result.record), result.files))
+                entries.append(
+                    IndexEntry.from_record(json.loads(result.record), result.files, result.articles)
+                )
                 if result.scores is not None:
                     scores.append({"id": cluster_id, **result.scores})
         metrics_path = self.output_dir / "metrics.json"

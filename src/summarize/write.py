@@ -179,7 +179,7 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
     paragraphs = _paragraphs(briefing.sentences)
     body = [
         f"<h1>{html.escape(title)}</h1>\n",
-        f'<p class="meta">{len(articles)} sources &middot; {briefing.words} words</p>\n',
+        f'<p class="meta">{_count(len(articles), "source")} &middot; {briefing.words} words</p>\n',
     ]
     for number, paragraph in enumerate(paragraphs):
         css = ' class="lede"' if number == 0 else ""
@@ -211,26 +211,26 @@ class IndexEntry:
     link: str | None = None
     failure: str | None = None
 
+    words: int = 0
+
     @classmethod
-    def from_record(cls, record: dict, files: list[str]) -> IndexEntry:
+    def from_record(cls, record: dict, files: list[str], sources: int) -> IndexEntry:
         sentences = record.get("sentences") or []
-        articles = {s["article"] for s in sentences} | {
-            a for s in sentences for a in s.get("also_in", ())
-        }
         link = next((f for f in files if f.endswith(".html")), None) or next(iter(files), None)
         return cls(
             id=record["id"],
             title=record.get("title"),
             first_sentence=sentences[0]["text"] if sentences else None,
-            sources=len(articles),
+            sources=sources,
             link=link,
+            words=int(record.get("words") or 0),
         )
 
 
 def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
     """The run's front page: every briefing with its lede and sources, failures flagged."""
     failed = sum(1 for e in entries if e.failure)
-    summary = f"{len(entries) - failed} briefings"
+    summary = _count(len(entries) - failed, "briefing")
     if failed:
         summary += f", {failed} failed"
     rows = []
@@ -246,10 +246,14 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
         lede = html.escape(entry.first_sentence or "")
         rows.append(
             f"<tr><td><strong>{heading}</strong><br>{lede}</td>"
-            f'<td class="n">{entry.sources} sources</td></tr>\n'
+            f'<td class="n">{_count(entry.sources, "source")}<br>{entry.words} words</td></tr>\n'
         )
     body = (
         f'<h1>{html.escape(title)}</h1>\n<p class="meta">{summary}</p>\n'
         f"<table>\n{''.join(rows)}</table>\n"
     )
     return _page(title, body)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
