@@ -47,6 +47,7 @@ from summarize.store import (
     atomic_writer,
     cluster_fingerprint,
     digest,
+    text_digest,
     write_json,
 )
 from summarize.write import BriefingWriter, IndexEntry, render_index
@@ -116,6 +117,7 @@ class ClusterWorker:
         result.record = record
         result.warnings = list(briefing.warnings)
         result.articles = len(cluster.articles)
+        result.article_digests = [text_digest(a.text) for a in cluster.articles]
         result.words = briefing.words
         if self._evaluator is not None and cluster.references:
             result.scores = self._score(briefing, cluster, result.seconds, timings)

@@ -187,6 +187,8 @@ class ClusterResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False
+    article_digests: list[str] = field(default_factory=list)
+    """SHA-256 of each article's text: what the reader of this briefing has seen."""
 
     @property
     def ok(self) -> bool:
@@ -256,6 +258,34 @@ class RunFolder:
             path.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def previous_result(root: Path, night: str, cluster_id: str) -> tuple[str, ClusterResult] | None:
+    """The newest briefing of a story from a night before ``night`` under the nightly ``root``.
+
+    Night folders are named by date (YYYY-MM-DD), so their names sort by time.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    earlier = sorted(
+        (p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and p.name < night),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    for folder in earlier:
+        path = RunFolder(folder).result_path(cluster_id)
+        try:
+            result = ClusterResult(**json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            continue
+        if result.ok and result.id == cluster_id:
+            return folder.name, result
+    return None
 
 
 def _prefix(cluster_id: str) -> str:
