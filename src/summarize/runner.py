@@ -117,7 +117,10 @@ class ClusterWorker:
         result.record = record
         result.warnings = list(briefing.warnings)
         result.articles = len(cluster.articles)
-        result.article_digests = [text_digest(a.text) for a in cluster.articles]
+        result.article_digests = [
+            text_digest(a.text)
+            for a in (*getattr(cluster, "previous_articles", ()), *cluster.articles)
+        ]
         result.words = briefing.words
         if self._evaluator is not None and cluster.references:
             result.scores = self._score(briefing, cluster, result.seconds, timings)
