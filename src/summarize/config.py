@@ -12,6 +12,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from summarize.write import FORMATS
+
 
 @dataclass
 class InputConfig:
@@ -22,9 +24,13 @@ class InputConfig:
     """Summarize only the first N clusters (handy for trying a configuration)."""
 
 
+DEFAULT_BUDGET_WORDS = 250
+"""The briefing's length when nothing says otherwise: about a page a reader takes in at once."""
+
+
 @dataclass
 class BudgetConfig:
-    words: int = 250
+    words: int = DEFAULT_BUDGET_WORDS
 
 
 @dataclass
@@ -32,7 +38,7 @@ class OutputConfig:
     dir: str = MISSING
     root: str | None = None
     """Parent of the dated folders of nightly runs (``experiment=nightly``)."""
-    formats: list[str] = field(default_factory=lambda: ["jsonl", "markdown", "html"])
+    formats: list[str] = field(default_factory=lambda: list(FORMATS))
 
 
 @dataclass
