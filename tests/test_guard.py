@@ -92,15 +92,6 @@ def test_a_sentence_far_from_every_source_is_rejected(guard: FactGuard) -> None:
     assert reason is not None and reason.startswith("similarity")
 
 
-def test_check_all_matches_check(guard: FactGuard) -> None:
-    sentences = [
-        "Engineers found 15 cracks in the Harbour Bridge.",
-        "Repairs are expected to cost $2.5 million.",
-        "The weather was pleasant and sunny all weekend.",
-    ]
-    assert guard.check_all(sentences) == [guard.check(s) for s in sentences]
-
-
 def test_without_embeddings_only_the_facts_are_checked() -> None:
     guard = FactGuard(ARTICLES)
     assert guard.check("The weather was pleasant and sunny all weekend.") is None
