@@ -89,6 +89,11 @@ class SumySelector:
     stands for it, and a pick whose candidate is already in, or that would overrun the budget,
     is skipped. Sentences sumy leaves unrated (LSA on a text of stop words only) follow in
     article order.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = SumySelector("textrank").select(candidates, budget_words=250)
+        text = " ".join(candidates.sentences[i].text for i in chosen)
     """
 
     def __init__(self, method: str = "lexrank", language: str = "english") -> None:
@@ -224,6 +229,10 @@ class GreedyOracleSelector:
     counted within sentences, so bigrams across a sentence boundary are ignored. Stops when no
     candidate that fits improves the score. F1 rather than recall even where recall is the
     reported measure (DUC): greedy recall favours long sentences and ends up lower on recall.
+
+    Example (the cluster must carry reference summaries)::
+
+        chosen = GreedyOracleSelector().select(summarizer.prepare(cluster), budget_words=250)
     """
 
     def __init__(self, use_stemmer: bool = True) -> None:

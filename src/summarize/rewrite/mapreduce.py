@@ -39,6 +39,11 @@ class GuardedRewriter(ABC):
 
     Parameters are validated here, once, when the rewriter is built; the model loads on the
     first ``rewrite`` call, in the process that makes it (pickling drops a loaded model).
+    A new backend is a subclass whose ``_load`` returns a ``Model``::
+
+        class EchoRewriter(GuardedRewriter):
+            def _load(self) -> Model:
+                return EchoModel()  # count(system, user) -> int, generate(system, user) -> str
     """
 
     def __init__(
