@@ -26,7 +26,7 @@ ARTICLES = [
 Encoder = Callable[[list[str]], np.ndarray]
 
 
-@pytest.fixture(scope="module", params=["torch", "onnx-int8"])
+@pytest.fixture(scope="module", params=["torch", pytest.param("onnx-int8", marks=pytest.mark.slow)])
 def encode(request, minilm: SentenceTransformerEmbedder) -> Encoder:
     """The real embedder (all-MiniLM-L6-v2, shipped by a package), full precision and as the
     default configuration runs it (8-bit): the guard's similarity floor must hold for both."""

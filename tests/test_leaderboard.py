@@ -56,12 +56,14 @@ def _rows(folder: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_sweep_writes_the_three_files(sweep: Path) -> None:
     for name in ("leaderboard.md", "leaderboard.csv", "leaderboard.png"):
         assert (sweep / name).stat().st_size > 0
     assert (sweep / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_rows_sorted_best_marked_broken_job_listed(sweep: Path) -> None:
     rows = _rows(sweep)
     assert len(rows) == 4
@@ -102,12 +104,14 @@ def test_rows_sorted_best_marked_broken_job_listed(sweep: Path) -> None:
         assert column in markdown
 
 
+@pytest.mark.slow
 def test_other_jobs_complete_despite_the_broken_one(sweep: Path) -> None:
     jobs = read_jobs(sweep)
     assert [j.status for j in jobs] == ["ok", "failed", "ok", "ok"]
     assert all((j.folder / "summaries.jsonl").exists() for j in jobs if j.status == "ok")
 
 
+@pytest.mark.slow
 def test_rebuild_from_the_command_line_with_recall(sweep: Path, tmp_path: Path, capsys) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(sweep, copy)
@@ -121,6 +125,7 @@ def test_rebuild_from_the_command_line_with_recall(sweep: Path, tmp_path: Path, 
     assert (copy / "leaderboard.png").exists()
 
 
+@pytest.mark.slow
 def test_crashed_and_missing_jobs_are_reported(sweep: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(sweep, copy)
@@ -151,6 +156,7 @@ def test_crashed_and_missing_jobs_are_reported(sweep: Path, tmp_path: Path) -> N
     assert rows["selector=lead"]["job_dir"] == str(rerun / "0")
 
 
+@pytest.mark.slow
 def test_joblib_launcher_gives_identical_results(sweep: Path) -> None:
     parallel = sweep.parent / "parallel"
     result = _sweep(parallel, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
@@ -179,6 +185,7 @@ def test_experiments_pin_a_multirun() -> None:
     assert cfg.budget.words == 250
 
 
+@pytest.mark.slow
 def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
     folder = tmp_path / "tune"
     result = subprocess.run(
