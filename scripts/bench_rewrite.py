@@ -109,10 +109,6 @@ def _side_by_side(row: dict) -> str:
     return "\n".join(lines)
 
 
-def row_texts(briefing: Briefing) -> list[str]:
-    return [s.text for s in briefing.sentences]
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 

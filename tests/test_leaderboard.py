@@ -13,7 +13,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from summarize.app import _config_dir
-from summarize.leaderboard import LeaderboardOptions, build_leaderboard, main, read_jobs
+from summarize.leaderboard import (
+    LeaderboardCallback,
+    LeaderboardOptions,
+    build_leaderboard,
+    main,
+    read_jobs,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compare"
 CLUSTERS = FIXTURES / "compare_clusters.jsonl"
@@ -219,3 +225,26 @@ def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
     assert "sentence vectors from the embedding cache" in board
     marked = [line for line in board.splitlines() if line.startswith("| ") and " * |" in line]
     assert len(marked) == 1 and "dedup.threshold=0.9" in marked[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rank_by": "bleu"}, "unknown measure 'bleu'"),
+        ({"metrics": ["rouge1_f", "rouge3_f"]}, "unknown measure 'rouge3_f'"),
+        ({"test": "t-test"}, "test must be"),
+        ({"confidence": 95}, "confidence must be between 0 and 1"),
+        ({"alpha": 0.0}, "alpha must be between 0 and 1"),
+        ({"resamples": 0}, "resamples must be positive"),
+    ],
+)
+def test_bad_options_are_refused_when_the_callback_is_built(options, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        LeaderboardCallback(**options)
+
+
+def test_unknown_option_is_refused_and_hydra_keys_ignored() -> None:
+    with pytest.raises(TypeError, match="unknown leaderboard option"):
+        LeaderboardCallback(rank=3)
+    callback = LeaderboardCallback(_target_="summarize.leaderboard.LeaderboardCallback")
+    assert callback.options.metrics == ("rouge1_f", "rouge2_f", "rougeLsum_f")

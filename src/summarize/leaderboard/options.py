@@ -46,6 +46,11 @@ class LeaderboardOptions:
             self.metrics = (*self.metrics, self.rank_by)
         if self.test not in ("permutation", "bootstrap"):
             raise ValueError(f"test must be 'permutation' or 'bootstrap', got {self.test!r}")
+        for name in ("confidence", "alpha"):
+            if not 0 < getattr(self, name) < 1:
+                raise ValueError(f"{name} must be between 0 and 1, got {getattr(self, name)!r}")
+        if self.resamples < 1:
+            raise ValueError(f"resamples must be positive, got {self.resamples!r}")
         for name in self.metrics:
             metric_title(name)
 

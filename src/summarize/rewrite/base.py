@@ -1,7 +1,8 @@
 """What a rewriter is: the ``Rewriter`` protocol the pipeline calls, and the trivial one.
 
 The protocol is declared here once, for the pipeline and the scripts to import
-(``from summarize.rewrite import Rewriter``). A ``Model`` is what a backend loads: something that counts prompt tokens and replies.
+(``from summarize.rewrite import Rewriter``). A ``Model`` is what a backend loads: something
+that counts prompt tokens and replies.
 """
 
 from __future__ import annotations
