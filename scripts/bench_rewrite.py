@@ -26,11 +26,9 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
-import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
@@ -38,6 +36,7 @@ from summarize.config import register_configs
 from summarize.data import Briefing, Document
 from summarize.evaluate import RougeEvaluator
 from summarize.ingest import ClusterFailure, read_clusters
+from summarize.rewrite import Encoder, Rewriter
 from summarize.runner import build_summarizer
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
@@ -47,7 +46,7 @@ METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f")
 class _Recorder:
     """Passes the briefing on to the rewriter, keeping the extractive one it was given."""
 
-    def __init__(self, rewriter) -> None:
+    def __init__(self, rewriter: Rewriter) -> None:
         self.rewriter = rewriter
         self.extractive: Briefing | None = None
 
@@ -55,7 +54,7 @@ class _Recorder:
         self,
         briefing: Briefing,
         document: Document,
-        encode: Callable[[list[str]], np.ndarray],
+        encode: Encoder,
         budget_words: int,
     ) -> Briefing:
         self.extractive = briefing
@@ -108,10 +107,6 @@ def _side_by_side(row: dict) -> str:
     if info.get("reason") and not info["used"]:
         lines += [f"Not used: {info['reason']}", ""]
     return "\n".join(lines)
-
-
-def row_texts(briefing: Briefing) -> list[str]:
-    return [s.text for s in briefing.sentences]
 
 
 def _cell(text: str) -> str:

@@ -58,6 +58,7 @@ def bad_inputs(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     result = summarize_cli("embedder=tfidf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -84,6 +85,7 @@ def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     assert "torch" in manifest["environment"]["packages"]
 
 
+@pytest.mark.slow
 def test_bad_inputs_fail_alone_and_set_the_exit_status(bad_inputs, tmp_path):
     out = tmp_path / "out"
     result = summarize_cli(f"input.path={bad_inputs}", f"output.dir={out}", cwd=tmp_path)
@@ -113,6 +115,7 @@ def test_bad_inputs_fail_alone_and_set_the_exit_status(bad_inputs, tmp_path):
     assert metrics["clusters_scored"] == 1 and metrics["mean"]["rouge2_f"] > 10
 
 
+@pytest.mark.slow
 def test_same_input_and_config_give_identical_summaries(tmp_path):
     outputs = []
     for name in ("first", "second"):
@@ -155,12 +158,14 @@ def test_folder_input_with_bad_files_still_summarizes_the_rest(tmp_path):
     assert "scan.txt: binary file" in warnings and "legacy.txt: not UTF-8" in warnings
 
 
+@pytest.mark.slow
 def test_bad_override_is_refused_before_any_work(tmp_path):
     result = summarize_cli("budget.words=many", f"output.dir={tmp_path}", cwd=tmp_path)
     assert result.returncode != 0
     assert "budget.words" in result.stderr
 
 
+@pytest.mark.slow
 def test_peak_memory_is_the_runs_own_not_its_parents():
     ballast = np.ones(500 * 2**20 // 8)  # 500 MB resident in this (parent) process
     child = subprocess.run(

@@ -141,6 +141,7 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
 
 
+@pytest.mark.slow
 def test_leaderboard_scores_of_sumy_baselines_match_rouge_score(tmp_path: Path) -> None:
     """The leaderboard's means equal rouge-score applied directly to each job's summaries.jsonl."""
     from rouge_score import rouge_scorer
@@ -198,6 +199,7 @@ def _mean_per_cluster(values: list[float], summaries: list[str], references: dic
     return means
 
 
+@pytest.mark.slow
 def test_lsa_gives_the_same_summary_whatever_the_hash_seed(candidates) -> None:
     """sumy numbers LSA terms in set order, so each process could pick differently."""
     script = (

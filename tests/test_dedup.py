@@ -53,11 +53,13 @@ def test_every_sentence_belongs_to_exactly_one_candidate(candidates):
     assert sorted(members) == sorted(id(s) for s in candidates.document.sentences)
 
 
+@pytest.mark.slow
 def test_lower_threshold_merges_more(sample_cluster, minilm, candidates):
     looser = prepare(sample_cluster, minilm, threshold=0.6)
     assert len(looser) < len(candidates)
 
 
+@pytest.mark.slow
 def test_identical_articles_collapse_to_one_copy(sample_cluster, minilm):
     article = sample_cluster.articles[1]
     copies = tuple(dataclasses.replace(article, index=i) for i in range(3))

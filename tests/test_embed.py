@@ -34,6 +34,7 @@ def onnx_int8() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(backend="onnx-int8")
 
 
+@pytest.mark.slow
 def test_onnx_backend_gives_the_torch_vectors(minilm):
     onnx = SentenceTransformerEmbedder(backend="onnx")
     expected = minilm.encode(SENTENCES)
@@ -43,6 +44,7 @@ def test_onnx_backend_gives_the_torch_vectors(minilm):
     assert np.array_equal(vectors, onnx.encode(SENTENCES))  # deterministic
 
 
+@pytest.mark.slow
 def test_int8_backend_is_quantized_yet_keeps_the_paraphrases_together(minilm, onnx_int8):
     expected = minilm.encode(SENTENCES)
     vectors = onnx_int8.encode(SENTENCES)
@@ -53,6 +55,7 @@ def test_int8_backend_is_quantized_yet_keeps_the_paraphrases_together(minilm, on
     assert nearest_neighbours(vectors)[:4] == [1, 0, 3, 2] == nearest_neighbours(expected)[:4]
 
 
+@pytest.mark.slow
 def test_int8_vector_does_not_depend_on_the_other_sentences(onnx_int8):
     # 8-bit activations are scaled per batch, hence batches of one and these exact equalities.
     assert onnx_int8.batch_size == 1
@@ -64,6 +67,7 @@ def test_int8_vector_does_not_depend_on_the_other_sentences(onnx_int8):
     assert np.array_equal(two_threads.encode(SENTENCES), one_thread.encode(SENTENCES))
 
 
+@pytest.mark.slow
 def test_cache_answers_with_exactly_the_vectors_it_stored(tmp_path):
     first = SentenceTransformerEmbedder(backend="onnx", cache_dir=str(tmp_path))
     computed = first.encode(SENTENCES)
@@ -100,6 +104,7 @@ def test_unknown_backend_is_refused():
         SentenceTransformerEmbedder(backend="tensorrt")
 
 
+@pytest.mark.slow
 def test_cached_run_writes_the_same_summaries_and_says_it_used_the_cache(tmp_path):
     cache = tmp_path / "cache"
     outputs = []

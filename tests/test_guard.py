@@ -26,7 +26,7 @@ ARTICLES = [
 Encoder = Callable[[list[str]], np.ndarray]
 
 
-@pytest.fixture(scope="module", params=["torch", "onnx-int8"])
+@pytest.fixture(scope="module", params=["torch", pytest.param("onnx-int8", marks=pytest.mark.slow)])
 def encode(request, minilm: SentenceTransformerEmbedder) -> Encoder:
     """The real embedder (all-MiniLM-L6-v2, shipped by a package), full precision and as the
     default configuration runs it (8-bit): the guard's similarity floor must hold for both."""
@@ -90,15 +90,6 @@ def test_a_faithful_paraphrase_is_kept(guard: FactGuard, rewrite: str) -> None:
 def test_a_sentence_far_from_every_source_is_rejected(guard: FactGuard) -> None:
     reason = guard.check("The weather was pleasant and sunny all weekend.")
     assert reason is not None and reason.startswith("similarity")
-
-
-def test_check_all_matches_check(guard: FactGuard) -> None:
-    sentences = [
-        "Engineers found 15 cracks in the Harbour Bridge.",
-        "Repairs are expected to cost $2.5 million.",
-        "The weather was pleasant and sunny all weekend.",
-    ]
-    assert guard.check_all(sentences) == [guard.check(s) for s in sentences]
 
 
 def test_without_embeddings_only_the_facts_are_checked() -> None:

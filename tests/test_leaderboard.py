@@ -13,7 +13,13 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from summarize.cli import _config_dir
-from summarize.leaderboard import LeaderboardOptions, build_leaderboard, main, read_jobs
+from summarize.leaderboard import (
+    LeaderboardCallback,
+    LeaderboardOptions,
+    build_leaderboard,
+    main,
+    read_jobs,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compare"
 CLUSTERS = FIXTURES / "compare_clusters.jsonl"
@@ -56,12 +62,14 @@ def _rows(folder: Path) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
+@pytest.mark.slow
 def test_sweep_writes_the_three_files(sweep: Path) -> None:
     for name in ("leaderboard.md", "leaderboard.csv", "leaderboard.png"):
         assert (sweep / name).stat().st_size > 0
     assert (sweep / "leaderboard.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_rows_sorted_best_marked_broken_job_listed(sweep: Path) -> None:
     rows = _rows(sweep)
     assert len(rows) == 4
@@ -102,12 +110,14 @@ def test_rows_sorted_best_marked_broken_job_listed(sweep: Path) -> None:
         assert column in markdown
 
 
+@pytest.mark.slow
 def test_other_jobs_complete_despite_the_broken_one(sweep: Path) -> None:
     jobs = read_jobs(sweep)
     assert [j.status for j in jobs] == ["ok", "failed", "ok", "ok"]
     assert all((j.folder / "summaries.jsonl").exists() for j in jobs if j.status == "ok")
 
 
+@pytest.mark.slow
 def test_rebuild_from_the_command_line_with_recall(sweep: Path, tmp_path: Path, capsys) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(sweep, copy)
@@ -121,6 +131,7 @@ def test_rebuild_from_the_command_line_with_recall(sweep: Path, tmp_path: Path, 
     assert (copy / "leaderboard.png").exists()
 
 
+@pytest.mark.slow
 def test_crashed_and_missing_jobs_are_reported(sweep: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(sweep, copy)
@@ -151,6 +162,7 @@ def test_crashed_and_missing_jobs_are_reported(sweep: Path, tmp_path: Path) -> N
     assert rows["selector=lead"]["job_dir"] == str(rerun / "0")
 
 
+@pytest.mark.slow
 def test_joblib_launcher_gives_identical_results(sweep: Path) -> None:
     parallel = sweep.parent / "parallel"
     result = _sweep(parallel, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
@@ -179,6 +191,7 @@ def test_experiments_pin_a_multirun() -> None:
     assert cfg.budget.words == 250
 
 
+@pytest.mark.slow
 def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
     folder = tmp_path / "tune"
     result = subprocess.run(
@@ -212,3 +225,26 @@ def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
     assert "sentence vectors from the embedding cache" in board
     marked = [line for line in board.splitlines() if line.startswith("| ") and " * |" in line]
     assert len(marked) == 1 and "dedup.threshold=0.9" in marked[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rank_by": "bleu"}, "unknown measure 'bleu'"),
+        ({"metrics": ["rouge1_f", "rouge3_f"]}, "unknown measure 'rouge3_f'"),
+        ({"test": "t-test"}, "test must be"),
+        ({"confidence": 95}, "confidence must be between 0 and 1"),
+        ({"alpha": 0.0}, "alpha must be between 0 and 1"),
+        ({"resamples": 0}, "resamples must be positive"),
+    ],
+)
+def test_bad_options_are_refused_when_the_callback_is_built(options, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        LeaderboardCallback(**options)
+
+
+def test_unknown_option_is_refused_and_hydra_keys_ignored() -> None:
+    with pytest.raises(TypeError, match="unknown leaderboard option"):
+        LeaderboardCallback(rank=3)
+    callback = LeaderboardCallback(_target_="summarize.leaderboard.LeaderboardCallback")
+    assert callback.options.metrics == ("rouge1_f", "rouge2_f", "rougeLsum_f")

@@ -478,14 +478,28 @@ def test_sampling_is_deterministic_with_a_seed(
     assert outputs[0] == outputs[1] and outputs[0]
 
 
-def test_a_replaced_rejection_keeps_the_extractive_sentences(
-    tiny_models: dict[str, Path], briefing: Briefing, document: Document
+@pytest.mark.parametrize("on_reject", ["replace", "drop"])
+def test_a_rejection_is_replaced_by_its_extractive_sentence_or_dropped(
+    tiny_models: dict[str, Path], briefing: Briefing, document: Document, on_reject: str
 ) -> None:
-    rewriter = transformers_rewriter(tiny_models["t5"], guard={"min_similarity": 0.0})
+    # Fact checks off and one-word sentences allowed, so that some of the tiny model's words
+    # pass; the rest of its reply stops mid-sentence and is rejected.
+    guard = {"min_similarity": 0.0, "numbers": False, "dates": False, "names": False}
+    rewriter = transformers_rewriter(
+        tiny_models["t5"], guard=guard, min_sentence_words=1, on_reject=on_reject
+    )
     result = rewrite(rewriter, briefing, document, budget=60)
-    originals = set(briefing.sentences)
-    for sentence in result.sentences:
-        assert sentence.rewritten or sentence in originals
+    info = result.details["rewrite"]
+    assert info["used"] is True and info["kept"] >= 1 and info["rejected"] >= 1, info
+    assert any(r["reason"].startswith("incomplete") for r in info["reasons"])
+    extractive = [s for s in result.sentences if not s.rewritten]
+    assert len(extractive) == info["replaced"] + info["copied"]
+    assert all(s in briefing.sentences for s in extractive)
+    assert len(set(extractive)) == len(extractive)  # an origin comes back once at most
+    if on_reject == "replace":
+        assert info["replaced"] >= 1
+    else:
+        assert info["replaced"] == 0 and info["copied"] == 0 and not extractive
 
 
 @pytest.mark.parametrize("name", ["missing", "broken"])

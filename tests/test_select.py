@@ -50,9 +50,10 @@ def test_selection_fits_the_budget_and_is_deterministic(selector, budget, candid
     assert len(set(chosen)) == len(chosen)
     assert sum(candidates.sentences[i].words for i in chosen) <= budget
     assert selector.select(candidates, budget) == chosen
-    # filled: no unchosen candidate would still fit
+    # filled: no unchosen candidate would still fit. The submodular greedy alone may stop early
+    # (no candidate adds value) or return its best single sentence, as Lin & Bilmes prescribe.
     left = budget - sum(candidates.sentences[i].words for i in chosen)
-    if not isinstance(selector, SubmodularSelector | ConceptCoverageSelector | MMRSelector):
+    if not isinstance(selector, SubmodularSelector):
         assert all(s.words > left for i, s in enumerate(candidates.sentences) if i not in chosen)
 
 
@@ -72,9 +73,13 @@ def test_concept_coverage_starts_with_a_fact_most_outlets_report(candidates):
 
 
 def test_graph_methods_rank_the_main_event_first(candidates):
+    # The event itself (the span fell), as at least three of the four outlets report it: 4 of
+    # the sample's 66 candidates.
     for selector in (TextRankSelector(), ConceptCoverageSelector()):
-        top = candidates.sentences[selector.select(candidates, 250)[0]].text
-        assert any(word in top for word in ("span", "bridge", "Bridge")), top
+        first = selector.select(candidates, 250)[0]
+        top = candidates.sentences[first].text
+        assert candidates.support[first] >= 3, top
+        assert "span" in top and any(verb in top for verb in ("fell", "collapsed", "dropped")), top
 
 
 def test_mmr_with_lambda_one_is_the_centroid_ranking(candidates):

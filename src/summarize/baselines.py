@@ -15,6 +15,7 @@ from contextlib import suppress
 import numpy as np
 
 from summarize.data import Candidates, Sentence
+from summarize.select import fill_budget
 
 __all__ = ["SUMY_METHODS", "GreedyOracleSelector", "SumySelector"]
 
@@ -26,31 +27,11 @@ class _BudgetFull(Exception):
     """Ends sumy's KL-Sum loop once the budget is filled (its full ranking is cubic)."""
 
 
-class _BudgetFill:
-    """Takes candidates in the order offered, each once, skipping any that would overrun."""
-
-    def __init__(self, words: np.ndarray, budget_words: int) -> None:
-        self.words = words
-        self.remaining = budget_words
-        self.chosen: list[int] = []
-        self._open = words <= budget_words
-
-    @property
-    def full(self) -> bool:
-        return not self._open.any()
-
-    def fitting(self) -> np.ndarray:
-        """Candidates not yet taken that still fit."""
-        return np.flatnonzero(self._open)
-
-    def offer(self, candidate: int | None) -> bool:
-        """Returns True once no further candidate can fit."""
-        if candidate is not None and self._open[candidate]:
-            self.chosen.append(candidate)
-            self.remaining -= int(self.words[candidate])
-            self._open[candidate] = False
-            self._open &= self.words <= self.remaining
-        return self.full
+def _unchosen_that_fit(words: np.ndarray, chosen: list[int], budget_words: int) -> np.ndarray:
+    """Candidates not yet chosen whose words fit what the chosen ones leave of the budget."""
+    fits = words <= budget_words - int(words[chosen].sum())
+    fits[chosen] = False
+    return np.flatnonzero(fits)
 
 
 def _candidate_of_sentence(candidates: Candidates) -> list[int | None]:
@@ -108,6 +89,11 @@ class SumySelector:
     stands for it, and a pick whose candidate is already in, or that would overrun the budget,
     is skipped. Sentences sumy leaves unrated (LSA on a text of stop words only) follow in
     article order.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = SumySelector("textrank").select(candidates, budget_words=250)
+        text = " ".join(candidates.sentences[i].text for i in chosen)
     """
 
     def __init__(self, method: str = "lexrank", language: str = "english") -> None:
@@ -164,19 +150,28 @@ class SumySelector:
         document = candidates.document
         assert document is not None
         owner = _candidate_of_sentence(candidates)
-        fill = _BudgetFill(candidates.words, budget_words)
-        if fill.full:
+        if not (candidates.words <= budget_words).any():
             return []
-        if self.method == "kl":
-            # KL-Sum ranks greedily, one pass over all sentences per pick: stop once full.
-            summarizer = self._summarizer(lambda index: fill.offer(owner[index]))
-            with suppress(_BudgetFull):
-                summarizer(_sumy_document(document.sentences, self.language), 1)
-            return fill.chosen  # every pick was offered as KL-Sum made it
-        for index in self.ranking(document.sentences):
-            if fill.offer(owner[index]):
-                break
-        return fill.chosen
+        if self.method != "kl":
+            return fill_budget(
+                _once(owner, self.ranking(document.sentences)), candidates.words, budget_words
+            )
+        # KL-Sum ranks greedily, one pass over all sentences per pick: stop once full.
+        picks: list[int] = []
+
+        def offer(index: int) -> bool:
+            picks.append(index)
+            chosen = fill_budget(_once(owner, picks), candidates.words, budget_words)
+            return not len(_unchosen_that_fit(candidates.words, chosen, budget_words))
+
+        with suppress(_BudgetFull):
+            self._summarizer(offer)(_sumy_document(document.sentences, self.language), 1)
+        return fill_budget(_once(owner, picks), candidates.words, budget_words)
+
+
+def _once(owner: list[int | None], sentences: Sequence[int]) -> list[int]:
+    """The candidates standing for the given sentences, in order, each the first time only."""
+    return list(dict.fromkeys(owner[i] for i in sentences if owner[i] is not None))
 
 
 def _ordered_lsa(base: type) -> type:
@@ -234,6 +229,10 @@ class GreedyOracleSelector:
     counted within sentences, so bigrams across a sentence boundary are ignored. Stops when no
     candidate that fits improves the score. F1 rather than recall even where recall is the
     reported measure (DUC): greedy recall favours long sentences and ends up lower on recall.
+
+    Example (the cluster must carry reference summaries)::
+
+        chosen = GreedyOracleSelector().select(summarizer.prepare(cluster), budget_words=250)
     """
 
     def __init__(self, use_stemmer: bool = True) -> None:
@@ -259,11 +258,11 @@ class GreedyOracleSelector:
         summary = [Counter() for _ in orders]
         summary_sizes = [0 for _ in orders]
         overlaps = [[0 for _ in orders] for _ in references]
-        fill = _BudgetFill(candidates.words, budget_words)
+        chosen: list[int] = []
         best_value = 0.0
-        while not fill.full:
+        while len(fitting := _unchosen_that_fit(candidates.words, chosen, budget_words)):
             best, best_gain = None, None
-            for index in fill.fitting():
+            for index in fitting:
                 value, gains = 0.0, []
                 for r, ref in enumerate(references):
                     for k in range(len(orders)):
@@ -283,11 +282,11 @@ class GreedyOracleSelector:
                     best_value, best, best_gain = value, int(index), gains
             if best is None:
                 break
-            fill.offer(best)
+            chosen.append(best)
             for k in range(len(orders)):
                 summary[k].update(sentence_grams[best][k])
                 summary_sizes[k] += sentence_sizes[best][k]
             for r in range(len(references)):
                 for k in range(len(orders)):
                     overlaps[r][k] += best_gain[r * len(orders) + k]
-        return fill.chosen
+        return chosen

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from summarize.data import count_words
 from summarize.split import punkt_tokenizer
 
 
@@ -62,7 +61,3 @@ class RougeEvaluator:
 def mean_scores(per_cluster: Sequence[dict[str, float]]) -> dict[str, float]:
     keys = sorted({key for scores in per_cluster for key in scores})
     return {key: float(np.mean([scores[key] for scores in per_cluster])) for key in keys}
-
-
-def summary_words(sentences: Sequence[str]) -> int:
-    return sum(count_words(s) for s in sentences)

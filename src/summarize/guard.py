@@ -270,13 +270,6 @@ class FactGuard:
                     )
         return reason
 
-    def check_all(self, sentences: list[str]) -> list[str | None]:
-        """``check`` for many sentences, embedding them in one batch."""
-        if self.source_embeddings is None or self.encode is None or not sentences:
-            return [self.check(sentence) for sentence in sentences]
-        embeddings = self.encode(sentences)
-        return [self.check(s, e) for s, e in zip(sentences, embeddings, strict=True)]
-
     def similarity(self, embedding: np.ndarray) -> float:
         """Cosine similarity of a unit-length embedding to its closest source sentence."""
         if self.source_embeddings is None:

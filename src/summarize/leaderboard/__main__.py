@@ -1,0 +1,3 @@
+from summarize.leaderboard.cli import main
+
+main()
