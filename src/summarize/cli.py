@@ -20,7 +20,8 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs, register_resolvers
-from summarize.runner import Interrupted, Runner, input_path
+from summarize.manifest import Manifest
+from summarize.runner import Interrupted, Runner, input_path, now
 from summarize.store import FolderBusy, write_json
 
 log = logging.getLogger("summarize")
@@ -93,12 +94,13 @@ def _looks_like_path(model: str) -> bool:
     return model.startswith(("/", "./", "../", "~")) or Path(model).suffix == ".gguf"
 
 
-def _record_hydra_files(folder: Path) -> None:
+def _record_hydra_files(folder: Path, cfg: DictConfig) -> None:
     """What Hydra would save in ``.hydra/``, written only once the run holds the folder."""
     hydra_cfg = HydraConfig.get()
     target = folder / ".hydra"
     target.mkdir(parents=True, exist_ok=True)
     for name, node in (
+        ("config.yaml", cfg),
         ("hydra.yaml", OmegaConf.create({"hydra": hydra_cfg})),
         ("overrides.yaml", hydra_cfg.overrides.task),
     ):
@@ -125,14 +127,17 @@ def _hydra_main(cfg: DictConfig) -> int:
         check_config(cfg)
     except UsageError as error:
         print(f"summarize: {error}", file=sys.stderr)
-        if multirun:
-            return EXIT_USAGE
-        sys.exit(EXIT_USAGE)
+        if not multirun:
+            sys.exit(EXIT_USAGE)
+        # In a sweep the job's folder says why it did not run, for the leaderboard.
+        folder = Path(cfg.output.dir)
+        _record_hydra_files(folder, cfg)
+        Manifest(status="failed", started=now(), error=f"usage: {error}").write(folder)
+        return EXIT_USAGE
     handlers: list[logging.Handler] = []
 
     def on_locked(folder: Path) -> None:
-        _record_hydra_files(folder)
-        (folder / ".hydra" / "config.yaml").write_text(OmegaConf.to_yaml(cfg), encoding="utf-8")
+        _record_hydra_files(folder, cfg)
         handlers.append(_attach_log_file(folder))
 
     status = 0

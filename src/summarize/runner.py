@@ -260,7 +260,7 @@ class Runner:
         config = OmegaConf.to_container(self.cfg, resolve=True)
         manifest = Manifest(
             status="running",
-            started=_now(),
+            started=now(),
             config=config,
             input={"path": str(self.input_path)},
             environment=environment(),
@@ -404,7 +404,7 @@ class Runner:
             "peak_rss_mb": peak_rss_mb(),
         }
         manifest.embedding_cache = _cache_use(worker, ledger)
-        manifest.finished = _now()
+        manifest.finished = now()
         manifest.write(self.output_dir)
 
 
@@ -557,7 +557,7 @@ def _sha256(path: Path) -> str:
     return hasher.hexdigest()
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 

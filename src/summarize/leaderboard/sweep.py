@@ -13,6 +13,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from summarize.leaderboard.options import LeaderboardOptions
+from summarize.manifest import Manifest
 
 _HYDRA_HINT = ", set env var HYDRA_FULL_ERROR=1 to see chained exception"
 _ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Interrupt|Exit)\b.*$")
@@ -173,20 +174,21 @@ def _read_job(folder: Path) -> Job:
     return job
 
 
-def _read_manifest(job: Job, manifest: dict) -> None:
+def _read_manifest(job: Job, data: dict) -> None:
     """Counts, peak memory, cache use and the job's status from its ``manifest.json``."""
-    job.clusters = (manifest.get("counts") or {}).get("clusters")
-    job.peak_rss_mb = (manifest.get("timings") or {}).get("peak_rss_mb")
-    cache = manifest.get("embedding_cache") or {}
-    job.clusters_from_cache = int(cache.get("clusters_from_cache") or 0)
-    job.input_path = (manifest.get("input") or {}).get("path", job.input_path)
-    status = manifest.get("status", "ok")
-    failures = manifest.get("failures") or []
-    if status == "interrupted":
-        job.status, job.error = "interrupted", manifest.get("interrupted")
-    elif manifest.get("error"):
-        job.status, job.error = "failed", manifest["error"]
-    elif status == "failed" and failures:
+    manifest = Manifest.from_dict(data)
+    job.clusters = manifest.counts.clusters
+    job.peak_rss_mb = manifest.timings.get("peak_rss_mb")
+    job.clusters_from_cache = int((manifest.embedding_cache or {}).get("clusters_from_cache") or 0)
+    job.input_path = manifest.input.get("path", job.input_path)
+    failures = manifest.failures
+    if manifest.status == "running":
+        job.status, job.error = "failed", "still running, or died without a trace (status running)"
+    elif manifest.status == "interrupted":
+        job.status, job.error = "interrupted", manifest.interrupted
+    elif manifest.error:
+        job.status, job.error = "failed", manifest.error
+    elif manifest.status == "failed" and failures:
         job.status = "partial" if job.scored else "failed"
         job.error = f"{len(failures)} of {job.clusters} cluster(s) failed: {failures[0]['reason']}"
     if not job.scored and job.status in ("ok", "partial"):
