@@ -26,9 +26,12 @@ from summarize.data import (
     Sentence,
 )
 from summarize.dedup import RedundancyRemover
+from summarize.safe_text import printable
 
 
 class Cleaner(Protocol):
+    def cap(self, article: Article) -> tuple[Article, bool]: ...
+
     def clean(self, article: Article) -> Article: ...
 
 
@@ -121,7 +124,13 @@ class Summarizer:
         with timed(timings, "clean"):
             articles = []
             for article in cluster.articles:
-                cleaned = self.cleaner.clean(article)
+                capped, cut = self.cleaner.cap(article)
+                if cut:
+                    warnings.append(
+                        f"{printable(article.source)}: {len(article.text):,} characters, only "
+                        f"the first {len(capped.text):,} were read (cleaner.max_chars)"
+                    )
+                cleaned = self.cleaner.clean(capped)
                 if cleaned.text.strip():
                     articles.append(cleaned)
                 else:

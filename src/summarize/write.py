@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from summarize.data import Briefing, Cluster
+from summarize.safe_text import markdown_code, markdown_text, printable
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -119,24 +120,29 @@ def _source_label(briefing: Briefing, cluster: Cluster, index: int) -> str:
 
 
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
-    lines = [f"# {briefing.title or briefing.cluster_id}", ""]
+    """Every piece of article-derived text goes through ``markdown_text``/``markdown_code``, so
+    a rendered briefing shows it as written and it can never become a tag or a link."""
+    heading = briefing.title or printable(briefing.cluster_id)
+    lines = [f"# {markdown_text(heading)}", ""]
     if briefing.title:
         lines += [
-            f"*Cluster `{briefing.cluster_id}`, {len(cluster.articles)} articles, "
+            f"*Cluster {markdown_code(briefing.cluster_id)}, {len(cluster.articles)} articles, "
             f"{briefing.words} words.*",
             "",
         ]
     body = " ".join(
-        f"{s.text} [{', '.join(str(a) for a in (s.article, *s.also_in))}]"
+        # The citation's brackets stay literal: a space follows them, so they never form a link.
+        f"{markdown_text(s.text)} [{', '.join(str(a) for a in (s.article, *s.also_in))}]"
         for s in briefing.sentences
     )
     lines += [body or "_No sentence could be selected._", "", "## Sources", ""]
     lines += [
-        f"- {_source_label(briefing, cluster, a.index)}: `{a.source}`"
+        f"- {markdown_text(_source_label(briefing, cluster, a.index))}: "
+        f"{markdown_code(a.source)}"
         for a in _articles(briefing, cluster)
     ]
     if briefing.warnings:
-        lines += ["", "## Warnings", ""] + [f"- {w}" for w in briefing.warnings]
+        lines += ["", "## Warnings", ""] + [f"- {markdown_text(w)}" for w in briefing.warnings]
     return "\n".join(lines) + "\n"
 
 
