@@ -170,8 +170,8 @@ def read_article_file(path: Path, max_bytes: int) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{printable(path)}: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "convert it with e.g. iconv -t utf-8"
+            f"{printable(path)}: not UTF-8 (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start}); convert it with e.g. iconv -t utf-8"
         ) from None
     if not text.strip():
         raise InputError(f"{printable(path)}: only whitespace")

@@ -136,7 +136,9 @@ class Summarizer:
                 else:
                     warnings.append(f"skipped {article.source}: no story text left after cleaning")
         if not articles:
-            raise InputError(f"cluster {cluster.id}: no article has story text after cleaning")
+            raise InputError(
+                f"cluster {printable(cluster.id)}: no article has story text after cleaning"
+            )
         cluster = dataclasses.replace(cluster, articles=tuple(articles))
         warnings.extend(_cluster_shape_warnings(cluster))
 
@@ -152,7 +154,7 @@ class Summarizer:
                 sentences.extend(split)
         if not sentences:
             raise InputError(
-                f"cluster {cluster.id}: no sentence long enough to summarize in "
+                f"cluster {printable(cluster.id)}: no sentence long enough to summarize in "
                 + ", ".join(a.source for a in articles)
             )
         with timed(timings, "embed"):
@@ -197,7 +199,10 @@ def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:
 def _cluster_shape_warnings(cluster: Cluster) -> list[str]:
     """Clusters that will summarize, but not as a multi-source briefing."""
     if len(cluster.articles) == 1:
-        return [f"cluster {cluster.id}: only one article, so no fact has cross-source support"]
+        return [
+            f"cluster {printable(cluster.id)}: only one article, so no fact has cross-source "
+            "support"
+        ]
     first_seen: dict[str, int] = {}
     warnings = []
     for article in cluster.articles:

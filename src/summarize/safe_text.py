@@ -8,6 +8,7 @@ these are the equivalents for the other two.
 
 from __future__ import annotations
 
+import logging
 import re
 
 # C0/C1 controls, DEL, and the line/paragraph separators some viewers treat as line breaks.
@@ -61,3 +62,22 @@ def markdown_code(text: object) -> str:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+class PrintableLogFilter(logging.Filter):
+    """Makes every record of the logger it is attached to one line with controls escaped, so
+    a hostile id or title that reaches a log message cannot forge a log line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        safe = printable(message, limit=max(len(message), 1))
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
+
+
+def protect_logger(name: str = "summarize") -> None:
+    """Attaches ``PrintableLogFilter`` to the named logger once."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, PrintableLogFilter) for f in logger.filters):
+        logger.addFilter(PrintableLogFilter())

@@ -137,8 +137,7 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     )
     lines += [body or "_No sentence could be selected._", "", "## Sources", ""]
     lines += [
-        f"- {markdown_text(_source_label(briefing, cluster, a.index))}: "
-        f"{markdown_code(a.source)}"
+        f"- {markdown_text(_source_label(briefing, cluster, a.index))}: {markdown_code(a.source)}"
         for a in _articles(briefing, cluster)
     ]
     if briefing.warnings:
