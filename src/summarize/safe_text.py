@@ -16,11 +16,11 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x00": "\\0"}
 
 
-def printable(text: object, limit: int = 200) -> str:
+def printable(text: object, limit: int | None = 200) -> str:
     """``text`` on one line with control characters escaped (a newline shows as ``\\n``) and
-    cut to ``limit`` characters, for logs, warnings and headings."""
+    cut to ``limit`` characters (``None``: not cut), for logs, warnings and headings."""
     text = _CONTROL.sub(_escape_control, str(text))
-    if len(text) > limit:
+    if limit is not None and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
 
@@ -49,7 +49,7 @@ def markdown_text(text: object) -> str:
     passes. A ``javascript:``/``data:`` scheme also has its colon written as an entity, so a
     renderer that links bare URLs does not make it a link.
     """
-    text = printable(text, limit=1_000_000)
+    text = printable(text, limit=None)
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     text = _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
     return _SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}&#58;", text)
@@ -70,7 +70,7 @@ class PrintableLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        safe = printable(message, limit=max(len(message), 1))
+        safe = printable(message, limit=None)
         if safe != message:
             record.msg, record.args = safe, None
         return True
