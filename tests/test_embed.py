@@ -129,3 +129,44 @@ def test_cached_run_writes_the_same_summaries_and_says_it_used_the_cache(tmp_pat
     summaries = [(o / "summaries.jsonl").read_bytes() for o in outputs]
     assert summaries[0] == summaries[1]
     assert b"Ostrey" in summaries[0]
+
+
+def test_a_story_that_grows_by_one_article_embeds_only_its_new_sentences(tmp_path):
+    from summarize.app import build_summarizer
+    from summarize.data import Article
+
+    articles = [
+        "The Ostrey Street bridge collapsed into the river early on Tuesday. Three people were "
+        "taken to hospital. The council had postponed repairs twice since 2019.",
+        "Early on Tuesday the Ostrey Street bridge fell into the river. Three people were taken "
+        "to hospital. Engineers will inspect the remaining piers this week.",
+    ]
+    update = (
+        "A ferry will carry commuters across the river until further notice. The council said "
+        "a temporary footbridge could open within a month. Three people were taken to hospital."
+    )
+    manifests = []
+    for name, documents in (("before", articles), ("after", [*articles, update])):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(json.dumps({"id": "bridge", "documents": documents}) + "\n")
+        cfg = compose_config(
+            tmp_path / name,
+            f"input.path={path}",
+            f"cache_dir={tmp_path / 'cache'}",
+            "embedder.backend=torch",
+            "evaluation=none",
+        )
+        assert run(cfg).failed == 0
+        manifests.append(json.loads((tmp_path / name / "manifest.json").read_text()))
+    summarizer = build_summarizer(cfg)
+
+    def sentences(index: int, text: str) -> set[str]:
+        cleaned = summarizer.cleaner.clean(Article(index=index, text=text, source="a.txt"))
+        return {s.text for s in summarizer.splitter.split(cleaned)[0]}
+
+    old = sentences(0, articles[0]) | sentences(1, articles[1])
+    new = sentences(2, update) - old
+    assert (len(old), len(new)) == (5, 2)  # "Three people ..." is in every article
+    before, after = (m["embedding_cache"] for m in manifests)
+    assert (before["misses"], before["hits"]) == (len(old), 0)  # repeats embedded once
+    assert (after["misses"], after["hits"]) == (len(new), len(old))
