@@ -154,11 +154,14 @@ def test_fifo_as_input_path_is_refused_at_once(tmp_path):
 def test_huge_jsonl_line_fails_alone(tmp_path):
     path = tmp_path / "in.jsonl"
     big = record("big", ["word " * 5_000])
-    path.write_text("\n".join([record("a", ["One story."]), big, record("b", ["Two."])]) + "\n")
+    number = '{"id": "n", "documents": [' + "7" * 9_000 + "]}"  # past int's digit limit
+    lines = [record("a", ["One story."]), big, number, record("b", ["Two."])]
+    path.write_text("\n".join(lines) + "\n")
     items = list(read_clusters(path, max_bytes=10_000))
-    assert [getattr(i, "id", None) for i in items] == ["a", "line-2", "b"]
-    assert isinstance(items[1], ClusterFailure)
+    assert [getattr(i, "id", None) for i in items] == ["a", "line-2", "line-3", "b"]
+    assert isinstance(items[1], ClusterFailure) and isinstance(items[2], ClusterFailure)
     assert "longer than the input.max_bytes limit of 10,000 bytes" in items[1].reason
+    assert "malformed JSON" in items[2].reason
 
 
 def test_long_article_is_cut_with_a_warning_naming_it(tmp_path):
