@@ -1,4 +1,5 @@
-"""Time the cleaner on one unbroken "word" of growing length: the time must grow linearly.
+"""Time the cleaner on one unbroken "word" (or one repeated line) of growing length: the time
+must grow linearly.
 
 Each measurement runs in its own process with a time limit, so a quadratic pattern shows as
 "> LIMIT s" instead of hanging the benchmark. The article cap is off (``max_chars=None``) so the
@@ -16,7 +17,8 @@ import subprocess
 import sys
 import time
 
-DEFAULT_SHAPES = ["a", "a@", "a.", "@a.", "[", "[a](", "**a ", "A-"]
+# One unbroken "word" of several shapes, then lines that each join or mark something.
+DEFAULT_SHAPES = ["a", "a@", "a.", "@a.", "[", "[a](", "**a ", "A-", "abc\n", "Subscribe now\n"]
 
 
 def time_once(unit: str, size: int) -> float:

@@ -463,6 +463,7 @@ def _split_text(text: str) -> list[_Para]:
     """Lines are paragraphs (scrapes put one per line, often without blank lines), except a
     line that starts in lower case after one that did not end a sentence, which is a wrap."""
     paragraphs: list[_Para] = []
+    wraps: list[list[str]] = []  # continuation lines, joined once at the end (linear time)
     previous_blank = True
     for raw in _normalise(text).split("\n"):
         line = raw.strip()
@@ -475,18 +476,20 @@ def _split_text(text: str) -> list[_Para]:
             and not previous_blank
             and para.text[:1].islower()
             and not para.bullet
-            and paragraphs[-1].text[-1:].isalnum()
+            and (wraps[-1] or [paragraphs[-1].text])[-1][-1:].isalnum()
         ):
-            paragraphs[-1].text += " " + para.text
+            wraps[-1].append(para.text)
         elif para.text:
             paragraphs.append(para)
+            wraps.append([])
         previous_blank = False
-    return _inline_all(paragraphs, markdown=False)
+    return _inline_all(_join_wraps(paragraphs, wraps), markdown=False)
 
 
 def _split_markdown(text: str) -> list[_Para]:
     """Markdown paragraphs are blank-line separated blocks whose lines are soft wraps."""
     paragraphs: list[_Para] = []
+    wraps: list[list[str]] = []
     block_open = False
     for raw in _normalise(text).split("\n"):
         line = raw.strip()
@@ -502,11 +505,19 @@ def _split_markdown(text: str) -> list[_Para]:
             block_open = False
             continue
         if block_open and not (para.bullet or para.heading or paragraphs[-1].heading):
-            paragraphs[-1].text += " " + para.text
+            wraps[-1].append(para.text)
         else:
             paragraphs.append(para)
+            wraps.append([])
         block_open = not para.heading
-    return _inline_all(paragraphs, markdown=True)
+    return _inline_all(_join_wraps(paragraphs, wraps), markdown=True)
+
+
+def _join_wraps(paragraphs: list[_Para], wraps: list[list[str]]) -> list[_Para]:
+    for paragraph, lines in zip(paragraphs, wraps, strict=True):
+        if lines:
+            paragraph.text = " ".join([paragraph.text, *lines])
+    return paragraphs
 
 
 def _block_line(line: str) -> _Para:
@@ -854,15 +865,22 @@ def _mark_lists(paragraphs: list[_Para], max_words: int) -> None:
             in_list = False
 
 
+# A page has a handful of prompts and "Related" headings; one made of thousands is hostile.
+_MAX_TAIL_MARKERS = 20
+
+
 def _mark_tail(paragraphs: list[_Para]) -> None:
     """The end of a page is often a block of teasers for other stories, sometimes each with a
     short picture caption, opened by a sign-up prompt or a "Read more" heading."""
     story_words = [len(p.text.split()) if p.kind == STORY else 0 for p in paragraphs]
-    total, before = sum(story_words), 0
+    total, before, tried = sum(story_words), 0, 0
     for start, p in enumerate(paragraphs):
         before += story_words[start]
         if not p.marker or before < total - before:
             continue
+        tried += 1
+        if tried > _MAX_TAIL_MARKERS:  # each try reads the rest of the page: keep it linear
+            break
         if _is_teaser_tail(paragraphs[start + 1 :], related=p.kind == RELATED):
             for q in paragraphs[start:]:
                 if q.kind in (STORY, HEADLINE, RELATED, LIST):
