@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -111,12 +112,15 @@ def _articles(briefing: Briefing, cluster: Cluster) -> tuple:
     return briefing.articles or cluster.articles
 
 
-def _source_label(briefing: Briefing, cluster: Cluster, index: int) -> str:
+def _source_label(
+    briefing: Briefing, cluster: Cluster, index: int, escape: Callable[[str], str] = str
+) -> str:
+    """ "[index] title" with the title passed through ``escape``, or "article index"."""
     article = next((a for a in _articles(briefing, cluster) if a.index == index), None)
     if article is None:
         return f"article {index}"
     name = Path(article.source.split("#")[0]).name if "/" in article.source else article.source
-    return f"[{index}] {article.title or name}"
+    return f"[{index}] {escape(article.title or name)}"
 
 
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
@@ -137,7 +141,8 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     )
     lines += [body or "_No sentence could be selected._", "", "## Sources", ""]
     lines += [
-        f"- {markdown_text(_source_label(briefing, cluster, a.index))}: {markdown_code(a.source)}"
+        # "[1]" stays literal: all article text is escaped, so no "[1]: url" can define a link.
+        f"- {_source_label(briefing, cluster, a.index, markdown_text)}: {markdown_code(a.source)}"
         for a in _articles(briefing, cluster)
     ]
     if briefing.warnings:
