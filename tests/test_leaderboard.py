@@ -217,9 +217,9 @@ def test_sweep_jobs_share_the_embedding_cache(tmp_path: Path) -> None:
         for job in ("0", "1")
     )
     assert first["dir"] == second["dir"] == str(folder / "embedding-cache")
-    assert first["hits"] == 0
-    # The second job reads every cluster's sentence vectors; only its own summaries are new.
-    assert second["hits"] >= 4 and second["misses"] < first["misses"]
+    # Vectors are cached per sentence: the second job embeds nothing (its summaries' sentences
+    # are sentences of the clusters), and the first job's hits are its own summaries re-read.
+    assert second["misses"] == 0 < first["misses"] <= second["hits"]
     assert (first["clusters_from_cache"], second["clusters_from_cache"]) == (0, 4)
     board = (folder / "leaderboard.md").read_text()
     assert "sentence vectors from the embedding cache" in board

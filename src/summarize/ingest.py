@@ -3,18 +3,29 @@
 Reading is lazy, one cluster at a time, and never raises for bad input: a cluster that cannot
 be read at all comes out as a ``ClusterFailure``; a bad article inside a readable cluster is
 skipped with a warning that names the file. Either way the batch goes on.
+
+Reading is bounded, because a nightly batch runs unattended on input nobody has checked: a
+JSONL line is read up to ``max_bytes`` and nested up to ``MAX_DEPTH`` levels; in a folder only
+regular files are opened (a FIFO would block forever) and symbolic links are followed only
+while they stay inside the input folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from summarize.data import Article, Cluster, InputError
+from summarize.safe_text import printable
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+MAX_DEPTH = 64
+"""Deepest JSON nesting a record may have; a cluster needs three levels."""
 
 
 @dataclass(frozen=True)
@@ -31,11 +42,16 @@ def read_clusters(
 ) -> Iterator[Cluster | ClusterFailure]:
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
+        raise InputError(f"{printable(path)}: no such file or folder")
+    if not path.is_dir() and not path.is_file():  # stat only: opening a FIFO would block
+        raise InputError(
+            f"{printable(path)}: not a regular file or folder (a FIFO, socket or device); "
+            "give a .jsonl file or a folder"
+        )
     if path.is_dir():
         yield from _read_folder(path, max_bytes)
     elif path.suffix == ".jsonl":
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, max_bytes)
     elif path.suffix.lower() in ARTICLE_SUFFIXES:
         yield _cluster_from_files(path.stem, str(path), [path], max_bytes)
     else:
@@ -52,60 +68,130 @@ def input_files(path: str | Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         return []
-    return [file for _, files in _cluster_folders(path) for file in files]
+    return [file for folder in _cluster_folders(path) for file in folder.files]
 
 
-def _cluster_folders(root: Path) -> list[tuple[Path, list[Path]]]:
+@dataclass(frozen=True)
+class _Folder:
+    """A cluster folder: its article files, and what was left out of it and why."""
+
+    path: Path
+    files: list[Path]
+    skipped: list[str]
+    refused: str | None = None
+    """Why the folder itself is not read (a link out of the input folder), if it is not."""
+
+
+def _cluster_folders(root: Path) -> list[_Folder]:
     """One cluster per subfolder; a folder without subfolders is itself one cluster."""
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [(folder, _article_files(folder)) for folder in folders or [root]]
+    inside = root.resolve()
+    folders = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or not entry.is_dir():
+            continue
+        if not _within(entry, inside):
+            reason = f"{printable(entry)}: symbolic link to a folder outside the input folder"
+            folders.append(_Folder(entry, [], [], refused=f"{reason}; not read"))
+        else:
+            folders.append(_Folder(entry, *_article_files(entry, inside)))
+    return folders or [_Folder(root, *_article_files(root, inside))]
+
+
+def _within(path: Path, root: Path) -> bool:
+    """Whether ``path``, with every symbolic link followed, is ``root`` or inside it."""
+    return path.resolve().is_relative_to(root)
 
 
 def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
-    for folder, files in _cluster_folders(root):
-        yield _cluster_from_files(folder.name, str(folder), files, max_bytes)
+    for folder in _cluster_folders(root):
+        if folder.refused:
+            yield ClusterFailure(folder.path.name, str(folder.path), folder.refused)
+            continue
+        yield _cluster_from_files(
+            folder.path.name, str(folder.path), folder.files, max_bytes, folder.skipped
+        )
 
 
-def _article_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith(".")
-    )
+def _article_files(folder: Path, root: Path) -> tuple[list[Path], list[str]]:
+    """Regular article files inside the input folder, and warnings for what was left out."""
+    files, skipped = [], []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") or entry.is_dir():
+            continue
+        if entry.is_symlink() and not _within(entry, root):
+            skipped.append(
+                f"skipped {printable(entry)}: symbolic link to a file outside the input folder"
+            )
+        elif not entry.is_file():
+            kind = "broken symbolic link" if entry.is_symlink() else _file_kind(entry)
+            skipped.append(f"skipped {printable(entry)}: {kind}, not a regular file")
+        elif entry.suffix.lower() in ARTICLE_SUFFIXES:
+            files.append(entry)
+    return files, skipped
+
+
+def _file_kind(path: Path) -> str:
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "unreadable entry"
+    for test, kind in (
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+    ):
+        if test(mode):
+            return kind
+    return "special file"
 
 
 def read_article_file(path: Path, max_bytes: int) -> str:
     """The file's text, or an ``InputError`` saying why it cannot be an article."""
-    size = path.stat().st_size
-    if size == 0:
-        raise InputError(f"{path}: empty file")
-    if size > max_bytes:
-        raise InputError(f"{path}: {size:,} bytes, over the input.max_bytes limit of {max_bytes:,}")
-    data = path.read_bytes()
+    # Non-blocking open, then fstat of what was opened: a file swapped for a FIFO after the
+    # folder was listed is refused rather than waited on.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{printable(path)}: not a regular file")
+        size = info.st_size
+        if size == 0:
+            raise InputError(f"{printable(path)}: empty file")
+        if size > max_bytes:
+            raise InputError(
+                f"{printable(path)}: {size:,} bytes, over the input.max_bytes limit of "
+                f"{max_bytes:,}"
+            )
+        data = handle.read(max_bytes + 1)
     if b"\x00" in data[:8192]:
-        raise InputError(f"{path}: binary file (contains NUL bytes), not an article")
+        raise InputError(f"{printable(path)}: binary file (contains NUL bytes), not an article")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{path}: not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "convert it with e.g. iconv -t utf-8"
+            f"{printable(path)}: not UTF-8 (byte 0x{data[error.start]:02x} at offset "
+            f"{error.start}); convert it with e.g. iconv -t utf-8"
         ) from None
     if not text.strip():
-        raise InputError(f"{path}: only whitespace")
+        raise InputError(f"{printable(path)}: only whitespace")
     return text
 
 
 def _cluster_from_files(
-    cluster_id: str, source: str, files: list[Path], max_bytes: int
+    cluster_id: str,
+    source: str,
+    files: list[Path],
+    max_bytes: int,
+    skipped: list[str] | tuple[str, ...] = (),
 ) -> Cluster | ClusterFailure:
     articles: list[Article] = []
-    warnings: list[str] = []
+    warnings: list[str] = list(skipped)
     for number, file in enumerate(files):
         try:
             text = read_article_file(file, max_bytes)
         except (InputError, OSError) as error:
-            warnings.append(f"skipped {error}")
+            warnings.append(f"skipped {printable(error, limit=500)}")
             continue
         articles.append(Article(index=number, text=text, source=str(file)))
     if not articles:
@@ -118,31 +204,44 @@ def _cluster_from_files(
     return Cluster(id=cluster_id, articles=tuple(articles), source=source, warnings=tuple(warnings))
 
 
-def _read_jsonl(path: Path) -> Iterator[Cluster | ClusterFailure]:
+def _read_jsonl(path: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
     seen: set[str] = set()
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            where = f"{path}:{number}"
+        for number, raw in enumerate(_bounded_lines(lines, max_bytes), start=1):
+            where = f"{printable(path)}:{number}"
+            if raw is None:
+                yield ClusterFailure(
+                    f"line-{number}",
+                    where,
+                    f"{where}: line longer than the input.max_bytes limit of {max_bytes:,} "
+                    "bytes; skipped (split the cluster or raise input.max_bytes)",
+                )
+                continue
             if not raw.strip():
                 continue
             try:
                 record = json.loads(raw.decode("utf-8"))
+                _check_depth(record, MAX_DEPTH)
             except UnicodeDecodeError as error:
                 yield ClusterFailure(
                     f"line-{number}", where, f"{where}: not UTF-8 ({error.reason})"
                 )
                 continue
-            except json.JSONDecodeError as error:
-                yield ClusterFailure(f"line-{number}", where, f"{where}: malformed JSON ({error})")
+            except RecursionError:
+                yield ClusterFailure(
+                    f"line-{number}", where, f"{where}: JSON nested more than {MAX_DEPTH} deep"
+                )
                 continue
-            cluster_id = (
-                str(record.get("id", f"line-{number}"))
-                if isinstance(record, dict)
-                else f"line-{number}"
-            )
+            except ValueError as error:  # malformed, or a number too long to convert
+                reason = f"malformed JSON ({printable(error)})"
+                yield ClusterFailure(f"line-{number}", where, f"{where}: {reason}")
+                continue
+            cluster_id = _record_id(record, number)
             if cluster_id in seen:
                 yield ClusterFailure(
-                    cluster_id, where, f"{where}: cluster id {cluster_id!r} appears twice"
+                    cluster_id,
+                    where,
+                    f"{where}: cluster id {printable(cluster_id)!r} appears twice",
                 )
                 continue
             seen.add(cluster_id)
@@ -150,6 +249,44 @@ def _read_jsonl(path: Path) -> Iterator[Cluster | ClusterFailure]:
                 yield _cluster_from_record(record, cluster_id, where)
             except InputError as error:
                 yield ClusterFailure(cluster_id, where, str(error))
+
+
+def _bounded_lines(handle: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:
+    """The file's lines, with ``None`` in place of each line over ``max_bytes`` (read past in
+    blocks, never held whole), so one huge line costs bounded memory and fails alone."""
+    while True:
+        line = handle.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = handle.readline(1 << 20)
+        yield None
+
+
+def _check_depth(record: object, limit: int) -> None:
+    """Raises ``RecursionError`` when ``record`` nests deeper than ``limit``; iterative, so a
+    deep record cannot exhaust the stack here (the JSON parser stops at Python's own limit)."""
+    stack = [(record, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            raise RecursionError
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for child in value.values())
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+
+
+def _record_id(record: object, number: int) -> str:
+    """The record's ``id`` when it is a string or a number, else its line number."""
+    if isinstance(record, dict):
+        value = record.get("id")
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            return str(value)
+    return f"line-{number}"
 
 
 def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster:

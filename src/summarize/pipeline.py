@@ -26,9 +26,12 @@ from summarize.data import (
     Sentence,
 )
 from summarize.dedup import RedundancyRemover
+from summarize.safe_text import printable
 
 
 class Cleaner(Protocol):
+    def cap(self, article: Article) -> tuple[Article, bool]: ...
+
     def clean(self, article: Article) -> Article: ...
 
 
@@ -121,13 +124,21 @@ class Summarizer:
         with timed(timings, "clean"):
             articles = []
             for article in cluster.articles:
-                cleaned = self.cleaner.clean(article)
+                capped, cut = self.cleaner.cap(article)
+                if cut:
+                    warnings.append(
+                        f"{printable(article.source)}: {len(article.text):,} characters, only "
+                        f"the first {len(capped.text):,} were read (cleaner.max_chars)"
+                    )
+                cleaned = self.cleaner.clean(capped)
                 if cleaned.text.strip():
                     articles.append(cleaned)
                 else:
                     warnings.append(f"skipped {article.source}: no story text left after cleaning")
         if not articles:
-            raise InputError(f"cluster {cluster.id}: no article has story text after cleaning")
+            raise InputError(
+                f"cluster {printable(cluster.id)}: no article has story text after cleaning"
+            )
         cluster = dataclasses.replace(cluster, articles=tuple(articles))
         warnings.extend(_cluster_shape_warnings(cluster))
 
@@ -143,7 +154,7 @@ class Summarizer:
                 sentences.extend(split)
         if not sentences:
             raise InputError(
-                f"cluster {cluster.id}: no sentence long enough to summarize in "
+                f"cluster {printable(cluster.id)}: no sentence long enough to summarize in "
                 + ", ".join(a.source for a in articles)
             )
         with timed(timings, "embed"):
@@ -188,7 +199,10 @@ def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:
 def _cluster_shape_warnings(cluster: Cluster) -> list[str]:
     """Clusters that will summarize, but not as a multi-source briefing."""
     if len(cluster.articles) == 1:
-        return [f"cluster {cluster.id}: only one article, so no fact has cross-source support"]
+        return [
+            f"cluster {printable(cluster.id)}: only one article, so no fact has cross-source "
+            "support"
+        ]
     first_seen: dict[str, int] = {}
     warnings = []
     for article in cluster.articles:

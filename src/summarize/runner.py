@@ -543,6 +543,7 @@ def _cache_use(worker: ClusterWorker, ledger: _Ledger) -> dict | None:
         "dir": str(embedder.cache_dir),
         "hits": embedder.cache_hits,
         "misses": embedder.cache_misses,
+        "repaired": getattr(embedder, "cache_repaired", 0),
         "clusters_from_cache": ledger.from_cache,
     }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from summarize.data import Article, Briefing, Cluster
+from summarize.safe_text import markdown_code, markdown_text, printable
 
 FORMATS = ("jsonl", "markdown", "html")
 SUFFIXES = {"markdown": ".md", "html": ".html"}
@@ -109,15 +110,19 @@ def _paragraphs(sentences: list) -> list[list]:
 
 
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
+    """Every piece of article-derived text goes through ``markdown_text``/``markdown_code``, so
+    a rendered briefing shows it as written and it can never become a tag or a link."""
     articles = _articles(briefing, cluster)
-    lines = [f"# {briefing.title or briefing.cluster_id}", ""]
+    lines = [f"# {markdown_text(_heading(briefing))}", ""]
     lines += [
-        f"*{len(articles)} articles, {briefing.words} words. Cluster `{briefing.cluster_id}`.*",
+        f"*{_count(len(articles), 'article')}, {briefing.words} words. "
+        f"Cluster {markdown_code(briefing.cluster_id)}.*",
         "",
     ]
     paragraphs = [
         " ".join(
-            f"{s.text} [{', '.join(str(n) for n in _tags(briefing, cluster, s))}]"
+            # The citation's brackets stay literal: a space follows them, so no link forms.
+            f"{markdown_text(s.text)} [{', '.join(str(n) for n in _tags(briefing, cluster, s))}]"
             for s in paragraph
         )
         for paragraph in _paragraphs(briefing.sentences)
@@ -126,12 +131,17 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
         lines += [paragraph, ""]
     lines += ["## Sources", ""]
     lines += [
-        f"{number}. {_source_name(article)} (`{article.source}`)"
+        f"{number}. {markdown_text(_source_name(article))} ({markdown_code(article.source)})"
         for number, article in enumerate(articles, start=1)
     ]
     if briefing.warnings:
-        lines += ["", "## Warnings", ""] + [f"- {w}" for w in briefing.warnings]
+        lines += ["", "## Warnings", ""] + [f"- {markdown_text(w)}" for w in briefing.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _heading(briefing: Briefing) -> str:
+    """The title, else the id on one line (an id may hold any character)."""
+    return briefing.title or printable(briefing.cluster_id)
 
 
 _STYLE = (
@@ -167,7 +177,7 @@ def _page(title: str, body: str) -> str:
 
 def render_html(briefing: Briefing, cluster: Cluster) -> str:
     articles = _articles(briefing, cluster)
-    title = briefing.title or briefing.cluster_id
+    title = _heading(briefing)
 
     def sentence_html(sentence) -> str:
         notes = ",".join(
@@ -235,7 +245,7 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
         summary += f", {failed} failed"
     rows = []
     for entry in entries:
-        name = html.escape(entry.title or entry.id)
+        name = html.escape(entry.title or printable(entry.id))
         if entry.failure:
             rows.append(
                 f'<tr><td><strong>{name}</strong><br><span class="failed">failed:</span> '
