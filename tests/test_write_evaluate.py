@@ -60,7 +60,7 @@ def test_writer_records_provenance_and_renders_safely():
     assert '<span title="feed.jsonl:3#documents[2]">feed.jsonl:3, document 3</span>' in html
     markdown = files[".md"]
     assert "quay. [1, 2]" in markdown and "## Warnings" in markdown
-    assert "1. Quay <fire>" in markdown or "1. Quay &lt;fire&gt;" in markdown
+    assert "1. Quay \\<fire\\> (`a.txt`)" in markdown and "<old>" not in markdown
 
 
 def test_index_lists_briefings_and_flags_failures():
