@@ -137,8 +137,8 @@ def test_cached_run_writes_the_same_summaries_and_says_it_used_the_cache(tmp_pat
 
 
 def test_a_story_that_grows_by_one_article_embeds_only_its_new_sentences(tmp_path):
-    from summarize.runner import build_summarizer
     from summarize.data import Article
+    from summarize.runner import build_summarizer
 
     articles = [
         "The Ostrey Street bridge collapsed into the river early on Tuesday. Three people were "
