@@ -305,3 +305,16 @@ def test_a_built_worker_and_summarizer_pickle(sample_cluster, tmp_path):
     clone = pickle.loads(pickle.dumps(worker))
     assert clone(sample_cluster, key="k").result.record == outcome.result.record
     assert os.path.exists(SAMPLE)
+
+
+def test_many_clusters_spread_briefings_over_subfolders_and_the_index_links_them(tmp_path):
+    path = inbox(tmp_path / "inbox", clusters=5)
+    out = tmp_path / "out"
+    report = run(compose_config(out, f"input.path={path}", "embedder=tfidf", "run.shard_over=3"))
+    assert report.manifest.counts.done == 5
+    assert not list((out / "briefings").glob("*.html"))  # none directly in briefings/
+    pages = sorted((out / "briefings").glob("*/*.html"))
+    assert len(pages) == 5 and len({p.parent for p in pages}) > 1
+    index = (out / "index.html").read_text()
+    for page in pages:
+        assert f'href="{page.relative_to(out)}"' in index
