@@ -31,9 +31,9 @@ from summarize.data import Document
 from summarize.dedup import RedundancyRemover, SupportRule
 from summarize.embed import SentenceTransformerEmbedder, TfidfEmbedder
 from summarize.ingest import read_clusters
+from summarize.order import PositionOrderer
 from summarize.pipeline import Summarizer
 from summarize.select import LeadSelector
-from summarize.order import PositionOrderer
 from summarize.split import PunktSplitter
 
 LABELS = Path(__file__).with_name("provenance_labels.tsv")
@@ -131,10 +131,8 @@ def sample_pairs(data: Path, cache_dir: str | None) -> list[Pair]:
             for index in sorted(rng.choice(len(members), size=take, replace=False).tolist()):
                 members[index].weight = len(members) / take
                 pairs.append(members[index])
-        print(
-            f"{source}: pool per bin {[len(m) for m in pool]}, drawn {sum(1 for p in pairs if p.source == source)}",
-            file=sys.stderr,
-        )
+        drawn = sum(1 for p in pairs if p.source == source)
+        print(f"{source}: pool per bin {[len(m) for m in pool]}, drawn {drawn}", file=sys.stderr)
     return pairs
 
 
@@ -159,9 +157,7 @@ def measure(pairs: list[Pair], rules: list[tuple[str, SupportRule]]) -> list[dic
     rows = []
     for name, rule in rules:
         for embedder in EMBEDDERS:
-            decided = np.array(
-                [rule.supports(p.a, p.b, p.similarity[embedder]) for p in labelled]
-            )
+            decided = np.array([rule.supports(p.a, p.b, p.similarity[embedder]) for p in labelled])
             hit = decided & truth
             rows.append(
                 {

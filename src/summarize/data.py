@@ -6,6 +6,7 @@ function of its input and the configuration and can run in any process.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,9 +92,32 @@ class Candidates:
     references: tuple[str, ...] = ()
     document: Document | None = None
     """Every sentence before redundancy removal, for methods that score on the whole cluster."""
+    needs_context: np.ndarray | None = None
+    """Per candidate: its sentence only makes sense after its neighbour in the article (opens
+    with a pronoun or connective, or quotes nobody). The pipeline does not offer these to the
+    selector, so selectors fill their budget with sentences that stand alone."""
 
     def __len__(self) -> int:
         return len(self.sentences)
+
+    def standalone(self) -> tuple[Candidates, np.ndarray]:
+        """The candidates that stand alone, and their indices in ``self``.
+
+        All of them when none does, so that a briefing is never empty for that reason.
+        """
+        keep = np.arange(len(self))
+        if self.needs_context is not None and not self.needs_context.all():
+            keep = np.flatnonzero(~self.needs_context)
+        subset = dataclasses.replace(
+            self,
+            sentences=[self.sentences[i] for i in keep],
+            embeddings=self.embeddings[keep],
+            support=self.support[keep],
+            members=[self.members[i] for i in keep],
+            stated_by=[self.stated_by[i] for i in keep],
+            needs_context=None if self.needs_context is None else self.needs_context[keep],
+        )
+        return subset, keep
 
     @property
     def words(self) -> np.ndarray:

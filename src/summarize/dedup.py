@@ -17,6 +17,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from summarize.context import needs_context
 from summarize.data import Candidates, Document
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
@@ -35,7 +36,7 @@ class SupportRule:
     """
 
     def __init__(
-        self, threshold: float = 0.6, min_shared: float = 0.5, match_numbers: bool = True
+        self, threshold: float = 0.6, min_shared: float = 0.6, match_numbers: bool = True
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"support threshold must be in (0, 1], got {threshold}")
@@ -75,7 +76,10 @@ def _stemmer():
 
 class RedundancyRemover:
     def __init__(
-        self, threshold: float = 0.8, support_threshold: float = 0.6, support_min_shared: float = 0.5
+        self,
+        threshold: float = 0.8,
+        support_threshold: float = 0.6,
+        support_min_shared: float = 0.6,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"dedup threshold must be in (0, 1], got {threshold}")
@@ -98,14 +102,15 @@ class RedundancyRemover:
         for index, label in enumerate(labels):
             groups.setdefault(int(label), []).append(index)
 
-        articles = np.array([s.article for s in sentences])
         n_articles = len(document.cluster.articles)
         loose = similarity >= self.support_rule.threshold
+        dangling = [needs_context(s.text) for s in sentences]
         ordered = sorted(groups.values(), key=lambda members: min(members))
         representatives: list[int] = []
         stated_by: list[tuple[int, ...]] = []
         for members in ordered:
-            representative = min(members, key=lambda i: (sentences[i].position, i))
+            # a member that stands alone speaks for the group ("Mayor Ruiz said", not "She said")
+            representative = min(members, key=lambda i: (dangling[i], sentences[i].position, i))
             representatives.append(representative)
             stated_by.append(self._stated_by(document, representative, members, loose, similarity))
 
@@ -119,6 +124,7 @@ class RedundancyRemover:
             stated_by=stated_by,
             centroid=(centroid / norm if norm > 0 else centroid).astype(np.float32),
             n_articles=n_articles,
+            needs_context=np.array([dangling[i] for i in representatives], dtype=bool),
             redundancy_threshold=self.threshold,
             references=document.cluster.references,
             document=document,

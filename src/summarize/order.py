@@ -1,8 +1,51 @@
-"""Stage 4b: put the chosen sentences in an order a reader can follow."""
+"""Stage 4b: put the chosen sentences in an order a reader can follow.
+
+Every orderer ends with ``readable``: the briefing opens on a sentence that states the event,
+not a quotation, and a sentence that uses the short form of a name ("the Observatory") comes
+after the one that gives it in full.
+"""
 
 from __future__ import annotations
 
+from summarize.context import can_lead, introduced_names, short_names, unresolved_short_names
 from summarize.data import Candidates
+
+
+def readable(candidates: Candidates, order: list[int]) -> list[int]:
+    """``order`` with a lede first and every short name after its introduction."""
+    if not order:
+        return []
+    document = candidates.document
+    texts = [s.text for s in document.sentences] if document else []
+    names = short_names(texts) if texts else set()
+    text = [candidates.sentences[i].text for i in order]
+    lede = next(
+        (
+            k
+            for k, t in enumerate(text)
+            if can_lead(t) and not unresolved_short_names(t, names, set())
+        ),
+        0,
+    )
+    pending = [order[lede], *order[:lede], *order[lede + 1 :]]
+    placed: list[int] = []
+    introduced: set[str] = set()
+    while pending:
+        placed.append(pending.pop(_next_placeable(candidates, pending, names, introduced)))
+        introduced |= introduced_names(candidates.sentences[placed[-1]].text, names)
+    return placed
+
+
+def _next_placeable(
+    candidates: Candidates, pending: list[int], names: set[str], introduced: set[str]
+) -> int:
+    """The first pending sentence whose missing names no other pending sentence would give."""
+    texts = [candidates.sentences[i].text for i in pending]
+    for k, text in enumerate(texts):
+        missing = unresolved_short_names(text, names, introduced)
+        if not any(introduced_names(t, missing) for j, t in enumerate(texts) if j != k):
+            return k
+    return 0
 
 
 class PositionOrderer:
@@ -17,7 +60,7 @@ class PositionOrderer:
             sentence = candidates.sentences[index]
             return sentence.position, sentence.article, index
 
-        return sorted(chosen, key=key)
+        return readable(candidates, sorted(chosen, key=key))
 
 
 class ChronologicalOrderer:
@@ -35,11 +78,11 @@ class ChronologicalOrderer:
             date = dates.get(sentence.article, "")
             return (0 if date else 1), date, sentence.article, sentence.position
 
-        return sorted(chosen, key=key)
+        return readable(candidates, sorted(chosen, key=key))
 
 
 class SalienceOrderer:
     """Keeps the selector's preference order: most salient first, as in an inverted pyramid."""
 
     def order(self, candidates: Candidates, chosen: list[int]) -> list[int]:
-        return list(chosen)
+        return readable(candidates, list(chosen))

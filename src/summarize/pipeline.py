@@ -157,7 +157,8 @@ class Summarizer:
         document = candidates.document
         assert document is not None
         with timed(timings, "select"):
-            chosen = self.selector.select(candidates, self.budget_words)
+            standalone, index = candidates.standalone()
+            chosen = [int(index[i]) for i in self.selector.select(standalone, self.budget_words)]
             ordered = self.orderer.order(candidates, chosen)
         briefing = Briefing(
             cluster_id=cluster.id,
