@@ -178,14 +178,19 @@ def _ratio(a: float, b: float) -> float:
 
 
 def default_rules() -> list[tuple[str, SupportRule]]:
-    """Cosine alone (the old rule) and cosine plus the lexical check, over a grid."""
+    """Cosine alone (the old rule), cosine plus the lexical check, and the two-level rule."""
     rules = []
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9):
-        rules.append((f"cos>={threshold}", SupportRule(threshold, 0.0, match_numbers=False)))
+        rule = SupportRule(threshold, 0.0, close_threshold=1.0, match_numbers=False)
+        rules.append((f"cos>={threshold}", rule))
     for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
         for shared in (0.3, 0.4, 0.5, 0.6):
             name = f"cos>={threshold} & shared>={shared} & numbers"
-            rules.append((name, SupportRule(threshold, shared)))
+            rules.append((name, SupportRule(threshold, shared, close_threshold=1.0)))
+    for close in (0.75, 0.8, 0.85, 0.9):
+        for close_shared in (0.3, 0.4, 0.5):
+            name = f"(cos>=0.6 & shared>=0.6 | cos>={close} & shared>={close_shared}) & numbers"
+            rules.append((name, SupportRule(0.6, 0.6, close, close_shared)))
     return rules
 
 

@@ -29,25 +29,35 @@ class SupportRule:
 
     Embedding similarity alone links sentences on one topic that make different claims (a
     truce request and the city's history; one meeting and another), which would tag a briefing
-    sentence with outlets that never said it. So a match must also share ``min_shared`` of its
-    content words (Dice coefficient of the stemmed non-stop words), and two sentences that both
-    carry numbers must have one in common. The defaults were chosen on hand-labelled pairs for
-    precision >= 0.9 (``docs/provenance.md``).
+    sentence with outlets that never said it. So a match at ``threshold`` must also share
+    ``min_shared`` of its content words (Dice coefficient of the stemmed non-stop words); a
+    close paraphrase, at ``close_threshold``, needs only ``close_min_shared``. Two sentences
+    that both carry numbers must have one in common. The defaults were chosen on hand-labelled
+    pairs for precision >= 0.9 (``docs/provenance.md``).
     """
 
     def __init__(
-        self, threshold: float = 0.6, min_shared: float = 0.6, match_numbers: bool = True
+        self,
+        threshold: float = 0.6,
+        min_shared: float = 0.6,
+        close_threshold: float = 0.85,
+        close_min_shared: float = 0.3,
+        match_numbers: bool = True,
     ) -> None:
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"support threshold must be in (0, 1], got {threshold}")
-        if not 0.0 <= min_shared <= 1.0:
-            raise ValueError(f"support min_shared must be in [0, 1], got {min_shared}")
+        for name, value in [("threshold", threshold), ("close_threshold", close_threshold)]:
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"support {name} must be in (0, 1], got {value}")
+        for name, value in [("min_shared", min_shared), ("close_min_shared", close_min_shared)]:
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"support {name} must be in [0, 1], got {value}")
         self.threshold = threshold
         self.min_shared = min_shared
+        self.close_threshold = close_threshold
+        self.close_min_shared = close_min_shared
         self.match_numbers = match_numbers
 
     def supports(self, a: str, b: str, similarity: float) -> bool:
-        if similarity < self.threshold:
+        if similarity < min(self.threshold, self.close_threshold):
             return False
         words_a, words_b = content_words(a), content_words(b)
         numbers_a = {w for w in words_a if _DIGIT.search(w)}
@@ -55,7 +65,10 @@ class SupportRule:
         if self.match_numbers and numbers_a and numbers_b and not numbers_a & numbers_b:
             return False
         total = len(words_a) + len(words_b)
-        return total == 0 or 2 * len(words_a & words_b) >= self.min_shared * total
+        shared = 2 * len(words_a & words_b) / total if total else 1.0
+        return (similarity >= self.threshold and shared >= self.min_shared) or (
+            similarity >= self.close_threshold and shared >= self.close_min_shared
+        )
 
 
 @lru_cache(maxsize=100_000)
@@ -80,13 +93,17 @@ class RedundancyRemover:
         threshold: float = 0.8,
         support_threshold: float = 0.6,
         support_min_shared: float = 0.6,
+        support_close_threshold: float = 0.85,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"dedup threshold must be in (0, 1], got {threshold}")
         self.threshold = threshold
         self.support_threshold = support_threshold
         self.support_min_shared = support_min_shared
-        self.support_rule = SupportRule(support_threshold, support_min_shared)
+        self.support_close_threshold = support_close_threshold
+        self.support_rule = SupportRule(
+            support_threshold, support_min_shared, close_threshold=support_close_threshold
+        )
 
     def transform(self, document: Document) -> Candidates:
         sentences = document.sentences
@@ -103,7 +120,7 @@ class RedundancyRemover:
             groups.setdefault(int(label), []).append(index)
 
         n_articles = len(document.cluster.articles)
-        loose = similarity >= self.support_rule.threshold
+        loose = similarity >= min(self.support_rule.threshold, self.support_rule.close_threshold)
         dangling = [needs_context(s.text) for s in sentences]
         ordered = sorted(groups.values(), key=lambda members: min(members))
         representatives: list[int] = []
