@@ -9,9 +9,10 @@ live in ``scripts/provenance_labels.tsv`` keyed by a hash of the pair, never by 
 
 A pair is two sentences of different articles of one cluster, as the pipeline splits them.
 The pool is every such pair with cosine >= 0.4 under TF-IDF or MiniLM (below that no rule
-would call them the same fact); pairs are drawn evenly from five similarity bins per source,
-and each labelled pair is weighted by its bin's pool size over its sample size, so precision
-and recall estimate the pool's own mix. Labels: ``same`` (both assert the same event or claim),
+would call them the same fact); the labelled pairs were drawn evenly from five similarity bins
+per source. ``measure`` uses every labelled pair it finds in the pool (a cleaning change may
+remove a few), reports precision and recall on them, and also weighted by each bin's pool size
+over its labelled count, an estimate for the pool's own mix (noisy: a few pairs carry it). Labels: ``same`` (both assert the same event or claim),
 ``related`` (same topic, different claim), ``different``.
 """
 
@@ -96,10 +97,10 @@ def documents(path: Path, limit: int | None, cache_dir: str | None) -> list[dict
     return out
 
 
-def sample_pairs(data: Path, cache_dir: str | None) -> list[Pair]:
-    rng = np.random.default_rng(SEED)
-    pairs: list[Pair] = []
-    for source, relative, limit, quota in SOURCES:
+def pool_pairs(data: Path, cache_dir: str | None) -> dict[str, list[list[Pair]]]:
+    """Every candidate pair of each source, by similarity bin, in a fixed order."""
+    pools: dict[str, list[list[Pair]]] = {}
+    for source, relative, limit, _ in SOURCES:
         pool: list[list[Pair]] = [[] for _ in BINS[:-1]]
         for docs in documents(data / relative, limit, cache_dir):
             tfidf, minilm = docs["tfidf"], docs["minilm"]
@@ -124,15 +125,38 @@ def sample_pairs(data: Path, cache_dir: str | None) -> list[Pair]:
                 similarity = {name: float(sims[name][i, j]) for name in EMBEDDERS}
                 pair = Pair(key, source, tfidf.cluster.id, a, b, similarity)
                 pool[int(np.searchsorted(BINS, best[i, j], side="right")) - 1].append(pair)
-        per_bin = quota // len(pool)
         for members in pool:
             members.sort(key=lambda p: p.key)
-            take = min(per_bin, len(members))
-            for index in sorted(rng.choice(len(members), size=take, replace=False).tolist()):
-                members[index].weight = len(members) / take
-                pairs.append(members[index])
-        drawn = sum(1 for p in pairs if p.source == source)
-        print(f"{source}: pool per bin {[len(m) for m in pool]}, drawn {drawn}", file=sys.stderr)
+        print(f"{source}: pool per bin {[len(m) for m in pool]}", file=sys.stderr)
+        pools[source] = pool
+    return pools
+
+
+def draw(pools: dict[str, list[list[Pair]]]) -> list[Pair]:
+    """The seeded draw that was labelled: an even share of each source's quota per bin."""
+    rng = np.random.default_rng(SEED)
+    pairs = []
+    for source, _, _, quota in SOURCES:
+        for members in pools[source]:
+            take = min(quota // len(pools[source]), len(members))
+            pairs.extend(members[i] for i in sorted(rng.choice(len(members), take, replace=False)))
+    return pairs
+
+
+def labelled(pools: dict[str, list[list[Pair]]], labels: dict[str, str]) -> list[Pair]:
+    """Every pool pair with a label, weighted by its bin's pool size over its labelled count.
+
+    Measuring on the labelled pairs found in the pool, rather than on a fresh draw, keeps the
+    labels usable when a cleaning or splitting change alters a few sentences.
+    """
+    pairs = []
+    for pool in pools.values():
+        for members in pool:
+            found = [p for p in members if p.key in labels]
+            for pair in found:
+                pair.label = labels[pair.key]
+                pair.weight = len(members) / len(found)
+            pairs.extend(found)
     return pairs
 
 
@@ -201,11 +225,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="sample: where to write the pairs to label")
     parser.add_argument("--cache-dir", default=None, help="MiniLM embedding cache")
     args = parser.parse_args()
-    pairs = sample_pairs(args.data, args.cache_dir)
+    pools = pool_pairs(args.data, args.cache_dir)
     labels = read_labels()
-    for pair in pairs:
-        pair.label = labels.get(pair.key)
     if args.command == "sample":
+        pairs = draw(pools)
+        for pair in pairs:
+            pair.label = labels.get(pair.key)
         if args.out is None:
             parser.error("sample needs --out (a path outside the repository)")
         with args.out.open("w", encoding="utf-8") as out:
@@ -213,9 +238,9 @@ def main() -> None:
                 out.write(json.dumps(pair.__dict__) + "\n")
         print(f"{len(pairs)} pairs, {sum(p.label is not None for p in pairs)} labelled")
         return
-    missing = sum(p.label is None for p in pairs)
+    pairs = labelled(pools, labels)
     counts = {k: sum(p.label == k for p in pairs) for k in ("same", "related", "different")}
-    print(f"{len(pairs)} pairs ({missing} unlabelled): {counts}")
+    print(f"{len(pairs)} of {len(labels)} labelled pairs found in the pool: {counts}")
     print("| embedder | rule | precision | recall | raw P | raw R | decided |")
     print("|---|---|---|---|---|---|---|")
     for row in measure(pairs, default_rules()):
