@@ -12,8 +12,9 @@ The pool is every such pair with cosine >= 0.4 under TF-IDF or MiniLM (below tha
 would call them the same fact); the labelled pairs were drawn evenly from five similarity bins
 per source. ``measure`` uses every labelled pair it finds in the pool (a cleaning change may
 remove a few), reports precision and recall on them, and also weighted by each bin's pool size
-over its labelled count, an estimate for the pool's own mix (noisy: a few pairs carry it). Labels: ``same`` (both assert the same event or claim),
-``related`` (same topic, different claim), ``different``.
+over its labelled count, an estimate for the pool's own mix (noisy: a few pairs carry it).
+Labels: ``same`` (both assert the same event or claim), ``related`` (same topic, different
+claim), ``different``.
 """
 
 from __future__ import annotations

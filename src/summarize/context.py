@@ -13,10 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from summarize.data import Candidates
+
 __all__ = [
+    "antecedent",
     "can_lead",
     "introduced_names",
     "needs_context",
+    "orphans",
     "short_names",
     "unresolved_short_names",
 ]
@@ -60,6 +64,40 @@ def needs_context(text: str) -> bool:
         outside = _QUOTED.sub(" ", text)
         return not _ATTRIBUTION.search(outside) or bool(_PRONOUN_ATTRIBUTION.search(outside))
     return bool(_DANGLING_START.match(text))
+
+
+def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
+    """Chosen sentences that need context but have no earlier chosen sentence of their article.
+
+    An earlier sentence of the same article is where the subject of "He said..." was named, so
+    with one in the briefing the orderer can put the sentence right after it.
+    """
+    if candidates.needs_context is None:
+        return []
+    earliest: dict[int, int] = {}
+    for index in chosen:
+        sentence = candidates.sentences[index]
+        earliest[sentence.article] = min(
+            earliest.get(sentence.article, sentence.position), sentence.position
+        )
+    return [
+        i
+        for i in chosen
+        if candidates.needs_context[i]
+        and earliest[candidates.sentences[i].article] == candidates.sentences[i].position
+    ]
+
+
+def antecedent(candidates: Candidates, chosen: list[int], index: int) -> int | None:
+    """The chosen sentence of the same article closest before ``index`` in the article."""
+    sentence = candidates.sentences[index]
+    before = [
+        j
+        for j in chosen
+        if candidates.sentences[j].article == sentence.article
+        and candidates.sentences[j].position < sentence.position
+    ]
+    return max(before, key=lambda j: candidates.sentences[j].position) if before else None
 
 
 def can_lead(text: str) -> bool:

@@ -93,22 +93,16 @@ class Candidates:
     document: Document | None = None
     """Every sentence before redundancy removal, for methods that score on the whole cluster."""
     needs_context: np.ndarray | None = None
-    """Per candidate: its sentence only makes sense after its neighbour in the article (opens
-    with a pronoun or connective, or quotes nobody). The pipeline does not offer these to the
-    selector, so selectors fill their budget with sentences that stand alone."""
+    """Per candidate: its sentence only makes sense after an earlier one of its article (opens
+    with a pronoun or connective, or quotes nobody). The pipeline keeps such a sentence only
+    next to an earlier chosen sentence of its article, and the orderer puts it there."""
 
     def __len__(self) -> int:
         return len(self.sentences)
 
-    def standalone(self) -> tuple[Candidates, np.ndarray]:
-        """The candidates that stand alone, and their indices in ``self``.
-
-        All of them when none does, so that a briefing is never empty for that reason.
-        """
-        keep = np.arange(len(self))
-        if self.needs_context is not None and not self.needs_context.all():
-            keep = np.flatnonzero(~self.needs_context)
-        subset = dataclasses.replace(
+    def subset(self, keep: np.ndarray) -> Candidates:
+        """The candidates at indices ``keep``, same cluster and centroid."""
+        return dataclasses.replace(
             self,
             sentences=[self.sentences[i] for i in keep],
             embeddings=self.embeddings[keep],
@@ -117,7 +111,6 @@ class Candidates:
             stated_by=[self.stated_by[i] for i in keep],
             needs_context=None if self.needs_context is None else self.needs_context[keep],
         )
-        return subset, keep
 
     @property
     def words(self) -> np.ndarray:

@@ -7,40 +7,66 @@ after the one that gives it in full.
 
 from __future__ import annotations
 
-from summarize.context import can_lead, introduced_names, short_names, unresolved_short_names
+from summarize.context import (
+    antecedent,
+    can_lead,
+    introduced_names,
+    short_names,
+    unresolved_short_names,
+)
 from summarize.data import Candidates
 
 
 def readable(candidates: Candidates, order: list[int]) -> list[int]:
-    """``order`` with a lede first and every short name after its introduction."""
+    """``order`` with a lede first, every short name after its introduction, and each sentence
+    that needs context right after the earlier sentence of its article that gives it."""
     if not order:
         return []
     document = candidates.document
-    texts = [s.text for s in document.sentences] if document else []
-    names = short_names(texts) if texts else set()
-    text = [candidates.sentences[i].text for i in order]
+    names = short_names(s.text for s in document.sentences) if document else set()
+    blocks = _blocks(candidates, order)
+    texts = [" ".join(candidates.sentences[i].text for i in block) for block in blocks]
     lede = next(
         (
             k
-            for k, t in enumerate(text)
-            if can_lead(t) and not unresolved_short_names(t, names, set())
+            for k, block in enumerate(blocks)
+            if can_lead(candidates.sentences[block[0]].text)
+            and not unresolved_short_names(texts[k], names, set())
         ),
         0,
     )
-    pending = [order[lede], *order[:lede], *order[lede + 1 :]]
-    placed: list[int] = []
+    pending = [blocks[lede], *blocks[:lede], *blocks[lede + 1 :]]
+    placed: list[list[int]] = []
     introduced: set[str] = set()
     while pending:
-        placed.append(pending.pop(_next_placeable(candidates, pending, names, introduced)))
-        introduced |= introduced_names(candidates.sentences[placed[-1]].text, names)
-    return placed
+        texts = [" ".join(candidates.sentences[i].text for i in block) for block in pending]
+        placed.append(pending.pop(_next_placeable(texts, names, introduced)))
+        introduced |= introduced_names(texts[len(texts) - len(pending) - 1], names)
+    return [index for block in placed for index in block]
 
 
-def _next_placeable(
-    candidates: Candidates, pending: list[int], names: set[str], introduced: set[str]
-) -> int:
-    """The first pending sentence whose missing names no other pending sentence would give."""
-    texts = [candidates.sentences[i].text for i in pending]
+def _blocks(candidates: Candidates, order: list[int]) -> list[list[int]]:
+    """Each sentence that needs context joins the block of its antecedent, in article order."""
+    flags = candidates.needs_context
+    attached = {
+        i: antecedent(candidates, order, i)
+        for i in order
+        if flags is not None and flags[i] and antecedent(candidates, order, i) is not None
+    }
+    blocks: dict[int, list[int]] = {i: [i] for i in order if i not in attached}
+
+    def head(i: int) -> int:
+        while i in attached:
+            i = attached[i]
+        return i
+
+    for i in sorted(attached, key=lambda i: candidates.sentences[i].position):
+        blocks[head(i)].append(i)
+    return [blocks[i] for i in order if i in blocks]
+
+
+def _next_placeable(texts: list[str], names: set[str], introduced: set[str]) -> int:
+    """The first pending text whose missing names no other pending text would give."""
     for k, text in enumerate(texts):
         missing = unresolved_short_names(text, names, introduced)
         if not any(introduced_names(t, missing) for j, t in enumerate(texts) if j != k):
