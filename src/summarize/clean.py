@@ -264,7 +264,7 @@ _TEASER_LABEL = re.compile(
     _FLAGS,
 )
 _READ_MORE_END = re.compile(r"\bread more\W*$", _FLAGS)
-# An embedded post keeps its signature line: "... — Jane Doe (@jdoe) July 5, 2017".
+# An embedded post ends with its signature line: "... — Jane Doe (@jdoe) July 5, 2017".
 _TWEET = re.compile(
     r"[—–-]\s*[^—–]{0,80}\(@\w{1,30}\)\s*" + _MONTHS + r"\s+\d{1,2},?\s*\d{4}\W*(?:Report)?$",
     _FLAGS,

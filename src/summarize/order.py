@@ -1,8 +1,9 @@
 """Stage 4b: put the chosen sentences in an order a reader can follow.
 
-Every orderer ends with ``readable``: the briefing opens on a sentence that states the event,
-not a quotation, and a sentence that uses the short form of a name ("the Observatory") comes
-after the one that gives it in full.
+Every orderer ends with ``readable``: the briefing opens on a sentence that states the event
+(of those that can open one, the closest to the cluster's centroid), not a quotation or a
+sentence that needs an earlier one, and a sentence that uses the short form of a name ("the
+Observatory") comes after the one that gives it in full.
 """
 
 from __future__ import annotations
@@ -26,15 +27,15 @@ def readable(candidates: Candidates, order: list[int]) -> list[int]:
     names = short_names(s.text for s in document.sentences) if document else set()
     blocks = _blocks(candidates, order)
     texts = [" ".join(candidates.sentences[i].text for i in block) for block in blocks]
-    lede = next(
-        (
-            k
-            for k, block in enumerate(blocks)
-            if can_lead(candidates.sentences[block[0]].text)
-            and not unresolved_short_names(texts[k], names, set())
-        ),
-        0,
-    )
+    leads = [
+        k
+        for k, block in enumerate(blocks)
+        if can_lead(candidates.sentences[block[0]].text)
+        and not unresolved_short_names(texts[k], names, set())
+    ]
+    # the lede states the event: of the sentences that can open, the one closest to the centroid
+    centrality = candidates.embeddings @ candidates.centroid
+    lede = max(leads, key=lambda k: (centrality[blocks[k][0]], -k)) if leads else 0
     pending = [blocks[lede], *blocks[:lede], *blocks[lede + 1 :]]
     placed: list[list[int]] = []
     introduced: set[str] = set()
