@@ -26,6 +26,7 @@ from summarize.split import PunktSplitter
         "“We lost everything in the cellar.",
         "“We lost everything in the cellar,” she said.",
         "``We will rebuild,'' he told the crowd.",
+        "''The water came in an hour.''",
     ],
 )
 def test_sentences_that_need_their_neighbour(text):
@@ -47,8 +48,14 @@ def test_sentences_that_stand_alone(text):
     assert can_lead(text)
 
 
-def test_a_credited_quotation_stands_alone_but_does_not_lead():
-    quote = "“We lost everything in the cellar,” Mayor Ines Falk told reporters."
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "“We lost everything in the cellar,” Mayor Ines Falk told reporters.",
+        "''We lost everything,'' the former ''Harwick Post'' editor said.",
+    ],
+)
+def test_a_credited_quotation_stands_alone_but_does_not_lead(quote):
     assert not needs_context(quote)
     assert not can_lead(quote)
 

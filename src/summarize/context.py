@@ -37,9 +37,10 @@ _DANGLING_START = re.compile(
     r"\b(?!\s+(?:" + _TIME_WORDS + r")\b)",
     re.IGNORECASE,
 )
-_QUOTE_START = re.compile(r"^\s*(?:[\"“‘«]|``|'(?=\w))")
-# Spans in double quotation marks, of any of the usual typographies.
-_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|``.*?(?:''|$)|«[^»]*»?")
+_QUOTE_START = re.compile(r"^\s*(?:[\"“‘«]|``|''|'(?=\w))")
+# Spans in double quotation marks, of any of the usual typographies (newswire writes ``..''
+# and sometimes ''..'').
+_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|(?:``|'').*?(?:''|$)|«[^»]*»?")
 _ATTRIBUTION = re.compile(
     r"\b(?:said|says|say|told|tells|according|asked|asks|added|adds|wrote|writes|tweeted|"
     r"posted|explained|explains|warned|warns|recalled|recalls|noted|notes|stated|states|"
