@@ -66,9 +66,11 @@ def test_lead_takes_each_articles_first_sentence_in_turn(candidates):
     )
 
 
-def test_concept_coverage_starts_with_a_fact_most_outlets_report(candidates):
+def test_concept_coverage_starts_with_a_fact_other_outlets_confirm(candidates):
     first = ConceptCoverageSelector().select(candidates, 250)[0]
-    assert candidates.support[first] >= 3
+    # Support counts an outlet only when it states the fact in shared words (dedup.SupportRule),
+    # so paraphrases ("died" for "were killed") no longer count and 2 is the floor here.
+    assert candidates.support[first] >= 2
 
 
 def test_graph_methods_rank_the_main_event_first(candidates):
