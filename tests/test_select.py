@@ -105,7 +105,7 @@ def test_tfidf_embedder_works_without_a_model(sample_cluster):
 
 def test_position_order_is_earliest_first_across_articles(candidates):
     chosen = ConceptCoverageSelector().select(candidates, 250)
-    ordered = PositionOrderer().order(candidates, chosen)
+    ordered = PositionOrderer(readable=False).order(candidates, chosen)
     keys = [(candidates.sentences[i].position, candidates.sentences[i].article) for i in ordered]
     assert keys == sorted(keys) and sorted(ordered) == sorted(chosen)
 
@@ -120,7 +120,7 @@ def test_chronological_order_puts_dated_articles_first(candidates):
         candidates.document, cluster=dataclasses.replace(cluster, articles=dated)
     )
     chosen = LeadSelector().select(candidates, 250)
-    ordered = ChronologicalOrderer().order(
+    ordered = ChronologicalOrderer(readable=False).order(
         dataclasses.replace(candidates, document=document), chosen
     )
     articles = [candidates.sentences[i].article for i in ordered]

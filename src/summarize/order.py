@@ -1,9 +1,9 @@
 """Stage 4b: put the chosen sentences in an order a reader can follow.
 
-Every orderer ends with ``readable``: the briefing opens on a sentence that states the event
-(of those that can open one, the closest to the cluster's centroid), not a quotation or a
-sentence that needs an earlier one, and a sentence that uses the short form of a name ("the
-Observatory") comes after the one that gives it in full.
+Every orderer ends with ``make_readable`` (``readable=False`` turns it off): the briefing opens
+on a sentence that states the event (of those that can open one, the closest to the cluster's
+centroid), not a quotation or a sentence that needs an earlier one, and a sentence that uses
+the short form of a name ("the Observatory") comes after the one that gives it in full.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from summarize.context import (
 from summarize.data import Candidates
 
 
-def readable(candidates: Candidates, order: list[int]) -> list[int]:
+def make_readable(candidates: Candidates, order: list[int]) -> list[int]:
     """``order`` with a lede first, every short name after its introduction, and each sentence
     that needs context right after the earlier sentence of its article that gives it."""
     if not order:
@@ -75,7 +75,17 @@ def _next_placeable(texts: list[str], names: set[str], introduced: set[str]) -> 
     return 0
 
 
-class PositionOrderer:
+class _ReadableMixin:
+    """``readable``: finish with ``make_readable`` (off only to see an orderer's raw key)."""
+
+    def __init__(self, readable: bool = True) -> None:
+        self.readable = readable
+
+    def _finish(self, candidates: Candidates, order: list[int]) -> list[int]:
+        return make_readable(candidates, order) if self.readable else order
+
+
+class PositionOrderer(_ReadableMixin):
     """Earliest-first across the cluster: by position in the article, then by article.
 
     News articles open with the main event and move to background, so sentence position is the
@@ -87,10 +97,10 @@ class PositionOrderer:
             sentence = candidates.sentences[index]
             return sentence.position, sentence.article, index
 
-        return readable(candidates, sorted(chosen, key=key))
+        return self._finish(candidates, sorted(chosen, key=key))
 
 
-class ChronologicalOrderer:
+class ChronologicalOrderer(_ReadableMixin):
     """By article date, then by position in the article; undated articles come last.
 
     For clusters that follow a developing story over several days (dates must be ISO strings).
@@ -105,11 +115,11 @@ class ChronologicalOrderer:
             date = dates.get(sentence.article, "")
             return (0 if date else 1), date, sentence.article, sentence.position
 
-        return readable(candidates, sorted(chosen, key=key))
+        return self._finish(candidates, sorted(chosen, key=key))
 
 
-class SalienceOrderer:
+class SalienceOrderer(_ReadableMixin):
     """Keeps the selector's preference order: most salient first, as in an inverted pyramid."""
 
     def order(self, candidates: Candidates, chosen: list[int]) -> list[int]:
-        return readable(candidates, list(chosen))
+        return self._finish(candidates, list(chosen))
