@@ -68,33 +68,37 @@ def needs_context(text: str) -> bool:
 
 
 def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
-    """Chosen sentences that need context but whose preceding sentence is not chosen.
+    """Chosen sentences that need context but have no earlier chosen sentence of their article.
 
-    The sentence just before "She said..." in its article is where "she" was named, so with it
-    in the briefing the orderer can put the two together; any other sentence could name someone
-    else and mislead.
+    An earlier sentence of the same article is where the subject of "He said..." was named, so
+    with one in the briefing the orderer can put the sentence right after it.
     """
     if candidates.needs_context is None:
         return []
+    earliest: dict[int, int] = {}
+    for index in chosen:
+        sentence = candidates.sentences[index]
+        earliest[sentence.article] = min(
+            earliest.get(sentence.article, sentence.position), sentence.position
+        )
     return [
         i
         for i in chosen
-        if candidates.needs_context[i] and antecedent(candidates, chosen, i) is None
+        if candidates.needs_context[i]
+        and earliest[candidates.sentences[i].article] == candidates.sentences[i].position
     ]
 
 
 def antecedent(candidates: Candidates, chosen: list[int], index: int) -> int | None:
-    """The chosen sentence right before ``index`` in its article, if there is one."""
+    """The chosen sentence of the same article closest before ``index`` in the article."""
     sentence = candidates.sentences[index]
-    return next(
-        (
-            j
-            for j in chosen
-            if candidates.sentences[j].article == sentence.article
-            and candidates.sentences[j].position == sentence.position - 1
-        ),
-        None,
-    )
+    before = [
+        j
+        for j in chosen
+        if candidates.sentences[j].article == sentence.article
+        and candidates.sentences[j].position < sentence.position
+    ]
+    return max(before, key=lambda j: candidates.sentences[j].position) if before else None
 
 
 def can_lead(text: str) -> bool:

@@ -95,7 +95,7 @@ class Candidates:
     needs_context: np.ndarray | None = None
     """Per candidate: its sentence only makes sense after an earlier one of its article (opens
     with a pronoun or connective, or quotes nobody). The pipeline keeps such a sentence only
-    when the one before it in the article is chosen, and the orderer puts it right after it."""
+    next to an earlier chosen sentence of its article, and the orderer puts it there."""
 
     def __len__(self) -> int:
         return len(self.sentences)

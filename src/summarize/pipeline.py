@@ -178,7 +178,7 @@ class Summarizer:
     def _select_readable(self, candidates: Candidates, rounds: int = 3) -> list[int]:
         """The selector's choice, minus sentences that would dangle, with the budget refilled.
 
-        A sentence that needs context ("She said...") stays only when the sentence before it in
+        A sentence that needs context ("She said...") stays only when an earlier sentence of
         its article is chosen too; otherwise it is excluded and the selector chooses again.
         """
         allowed = np.ones(len(candidates), dtype=bool)
