@@ -394,9 +394,29 @@ def test_debris_goes_even_when_headline_lines_are_kept() -> None:
     assert paragraphs(clean_text(text, drop_headline_lines=False)) == STORY
 
 
-def test_embedded_post_is_kept_as_a_quote() -> None:
-    post = "The smell is back on Mill Lane tonight. — Tove Lindgren (@tovelindgren) May 19, 2024"
-    assert paragraphs(clean_text("\n\n".join([STORY[0], post]))) == [STORY[0], post]
+def test_embedded_posts_and_script_notices_are_dropped() -> None:
+    # An embedded post is somebody's remark without the context a briefing needs, and its
+    # signature line and picture link are page furniture.
+    debris = [
+        "The smell is back on Mill Lane tonight. — Tove Lindgren (@tovelindgren) May 19, 2024",
+        "Crews on the landfill roof right now pic.twitter.com/Qx7LmP2a — Brackenfield Post "
+        "(@brackpost) May 19, 2024",
+        "Volunteers with masks at the gate. #MillLane pic.twitter.com/Zk81tTe",
+        "— Erin Castell (@erincastell) May 20, 2024",
+        "We've detected that JavaScript is disabled in your browser. Would you like to proceed "
+        "to legacy Twitter?",
+        "JavaScript appears to be disabled. Please update your browser to read this page.",
+    ]
+    text = "\n\n".join([STORY[0], *debris[:3], STORY[1], *debris[3:], STORY[2]])
+    assert paragraphs(clean_text(text)) == STORY
+
+
+def test_story_that_mentions_a_post_or_a_browser_is_kept() -> None:
+    story = [
+        "The mayor wrote on Twitter that the landfill would close in May, a post shared 900 times.",
+        "The council's website did not work in older browsers, residents said at the meeting.",
+    ]
+    assert paragraphs(clean_text("\n\n".join(story))) == story
 
 
 def test_story_paragraph_that_merely_contains_trigger_words_is_kept() -> None:

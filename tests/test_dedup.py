@@ -72,3 +72,44 @@ def test_identical_articles_collapse_to_one_copy(sample_cluster, minilm):
 def test_threshold_must_be_a_similarity():
     with pytest.raises(ValueError, match="dedup threshold"):
         RedundancyRemover(threshold=1.5)
+
+
+def test_support_rule_needs_shared_words_and_numbers():
+    from summarize.dedup import SupportRule
+
+    rule = SupportRule()
+    a = "The council voted 7 to 2 on Monday to close the Brackenfield landfill."
+    same = "On Monday the council voted 7 to 2 to close Brackenfield's landfill."
+    other_vote = "The council voted 5 to 4 on Monday to close the Brackenfield landfill."
+    other_claim = "The Brackenfield landfill opened in 1988 and takes waste from four towns."
+    assert rule.supports(a, same, 0.9)
+    assert not rule.supports(a, same, 0.5)  # below the similarity threshold
+    assert not rule.supports(a, other_vote, 0.95)  # the numbers disagree
+    assert not rule.supports(a, other_claim, 0.7)  # same topic, a different claim
+    with pytest.raises(ValueError, match="min_shared"):
+        SupportRule(min_shared=1.5)
+
+
+def test_articles_on_the_same_topic_are_not_tagged_as_stating_a_different_fact():
+    from summarize.data import Article, Cluster
+    from summarize.embed import TfidfEmbedder
+
+    texts = [
+        "Talks between the two foreign ministers on the ceasefire will take place in Geneva on "
+        "Saturday, the ministry said.",
+        "The two foreign ministers will meet in Geneva on Saturday to discuss the ceasefire, "
+        "officials said.",
+        "The two foreign ministers met in Hamburg on Wednesday to discuss the ceasefire, "
+        "officials said.",
+    ]
+    cluster = Cluster(
+        id="talks",
+        articles=tuple(Article(i, t, f"{i}.txt") for i, t in enumerate(texts)),
+        source="test",
+    )
+    candidates = prepare(cluster, TfidfEmbedder(), threshold=0.95)
+    loose = RedundancyRemover(threshold=0.95, support_threshold=0.2, support_min_shared=0.6)
+    candidates = loose.transform(candidates.document)
+    geneva = next(i for i, s in enumerate(candidates.sentences) if s.article == 0)
+    # cosine alone (0.25 >= 0.2) would tag the Hamburg meeting too
+    assert candidates.stated_by[geneva] == (0, 1)

@@ -67,9 +67,11 @@ def test_lead_takes_each_articles_first_sentence_in_turn(candidates):
     )
 
 
-def test_concept_coverage_starts_with_a_fact_most_outlets_report(candidates):
+def test_concept_coverage_starts_with_a_fact_other_outlets_confirm(candidates):
     first = ConceptCoverageSelector().select(candidates, 250)[0]
-    assert candidates.support[first] >= 3
+    # Support counts an outlet only when it states the fact in shared words (dedup.SupportRule),
+    # so paraphrases ("died" for "were killed") no longer count and 2 is the floor here.
+    assert candidates.support[first] >= 2
 
 
 def test_graph_methods_rank_the_main_event_first(candidates):
@@ -108,7 +110,7 @@ def test_tfidf_embedder_works_without_a_model(sample_cluster):
 
 def test_position_order_is_earliest_first_across_articles(candidates):
     chosen = ConceptCoverageSelector().select(candidates, 250)
-    ordered = PositionOrderer().order(candidates, chosen)
+    ordered = PositionOrderer(readable=False).order(candidates, chosen)
     keys = [(candidates.sentences[i].position, candidates.sentences[i].article) for i in ordered]
     assert keys == sorted(keys) and sorted(ordered) == sorted(chosen)
 
@@ -123,7 +125,7 @@ def test_chronological_order_puts_dated_articles_first(candidates):
         candidates.document, cluster=dataclasses.replace(cluster, articles=dated)
     )
     chosen = LeadSelector().select(candidates, 250)
-    ordered = ChronologicalOrderer().order(
+    ordered = ChronologicalOrderer(readable=False).order(
         dataclasses.replace(candidates, document=document), chosen
     )
     articles = [candidates.sentences[i].article for i in ordered]

@@ -276,11 +276,22 @@ _TEASER_LABEL = re.compile(
     _FLAGS,
 )
 _READ_MORE_END = re.compile(r"\bread more\W*$", _FLAGS)
-# An embedded post keeps its signature line: "... — Jane Doe (@jdoe) July 5, 2017".
+# An embedded post ends with its signature line: "... — Jane Doe (@jdoe) July 5, 2017".
 _TWEET = re.compile(
     r"[—–-]\s*[^—–]{0,80}\(@\w{1,30}\)\s*" + _MONTHS + r"\s+\d{1,2},?\s*\d{4}\W*(?:Report)?$",
     _FLAGS,
 )
+
+# Notices a page shows when its scripts did not run: "We've detected that JavaScript is
+# disabled in your browser. Would you like to proceed to legacy Twitter?"
+_BROWSER_NOTICE = re.compile(
+    r"\bjavascript (?:is|has been|seems to be|appears to be) (?:disabled|turned off|not enabled|"
+    r"switched off|not supported)\b|\bproceed to legacy twitter\b|"
+    r"\b(?:update|upgrade) (?:your|to a (?:newer|modern|supported)) browser\b",
+    _FLAGS,
+)
+# An embedded post's picture link: "... #iceclimb pic.twitter.com/AbC123"
+_PIC_LINK = re.compile(r"\bpic\.twitter\.com/\w", _FLAGS)
 
 _TERMINAL = ".!?:;"
 _TEASER_BULLETS = ("►", "▶", "»")
@@ -428,12 +439,12 @@ class BoilerplateCleaner:
             or (words <= 20 and _BYLINE.match(text) and not _ends_sentence(text))
             or (words <= 20 and _ORIGINALLY.match(text))
             or _is_link_only(text)
+            or (words <= 40 and _BROWSER_NOTICE.search(text))
+            or (words <= 80 and (_TWEET.search(text) or _PIC_LINK.search(text)))
         ):
             p.kind = BOILER
         elif _is_teaser(text) or (words <= 25 and _READ_MORE_END.search(text)):
             p.kind = RELATED
-        elif _TWEET.search(text):
-            p.kind = STORY
         elif p.heading or self._is_headline(text, words):
             p.kind = HEADLINE
         else:

@@ -6,6 +6,7 @@ function of its input and the configuration and can run in any process.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,9 +92,25 @@ class Candidates:
     references: tuple[str, ...] = ()
     document: Document | None = None
     """Every sentence before redundancy removal, for methods that score on the whole cluster."""
+    needs_context: np.ndarray | None = None
+    """Per candidate: its sentence only makes sense after an earlier one of its article (opens
+    with a pronoun or connective, or quotes nobody). The pipeline keeps such a sentence only
+    next to an earlier chosen sentence of its article, and the orderer puts it there."""
 
     def __len__(self) -> int:
         return len(self.sentences)
+
+    def subset(self, keep: np.ndarray) -> Candidates:
+        """The candidates at indices ``keep``, same cluster and centroid."""
+        return dataclasses.replace(
+            self,
+            sentences=[self.sentences[i] for i in keep],
+            embeddings=self.embeddings[keep],
+            support=self.support[keep],
+            members=[self.members[i] for i in keep],
+            stated_by=[self.stated_by[i] for i in keep],
+            needs_context=None if self.needs_context is None else self.needs_context[keep],
+        )
 
     @property
     def words(self) -> np.ndarray:

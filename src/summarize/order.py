@@ -1,11 +1,91 @@
-"""Stage 4b: put the chosen sentences in an order a reader can follow."""
+"""Stage 4b: put the chosen sentences in an order a reader can follow.
+
+Every orderer ends with ``make_readable`` (``readable=False`` turns it off): the briefing opens
+on a sentence that states the event (of those that can open one, the closest to the cluster's
+centroid), not a quotation or a sentence that needs an earlier one, and a sentence that uses
+the short form of a name ("the Observatory") comes after the one that gives it in full.
+"""
 
 from __future__ import annotations
 
+from summarize.context import (
+    antecedent,
+    can_lead,
+    introduced_names,
+    short_names,
+    unresolved_short_names,
+)
 from summarize.data import Candidates
 
 
-class PositionOrderer:
+def make_readable(candidates: Candidates, order: list[int]) -> list[int]:
+    """``order`` with a lede first, every short name after its introduction, and each sentence
+    that needs context right after the earlier sentence of its article that gives it."""
+    if not order:
+        return []
+    document = candidates.document
+    names = short_names(s.text for s in document.sentences) if document else set()
+    blocks = _blocks(candidates, order)
+    texts = [" ".join(candidates.sentences[i].text for i in block) for block in blocks]
+    leads = [
+        k
+        for k, block in enumerate(blocks)
+        if can_lead(candidates.sentences[block[0]].text)
+        and not unresolved_short_names(texts[k], names, set())
+    ]
+    # the lede states the event: of the sentences that can open, the one closest to the centroid
+    centrality = candidates.embeddings @ candidates.centroid
+    lede = max(leads, key=lambda k: (centrality[blocks[k][0]], -k)) if leads else 0
+    pending = [blocks[lede], *blocks[:lede], *blocks[lede + 1 :]]
+    placed: list[list[int]] = []
+    introduced: set[str] = set()
+    while pending:
+        texts = [" ".join(candidates.sentences[i].text for i in block) for block in pending]
+        placed.append(pending.pop(_next_placeable(texts, names, introduced)))
+        introduced |= introduced_names(texts[len(texts) - len(pending) - 1], names)
+    return [index for block in placed for index in block]
+
+
+def _blocks(candidates: Candidates, order: list[int]) -> list[list[int]]:
+    """Each sentence that needs context joins the block of its antecedent, in article order."""
+    flags = candidates.needs_context
+    attached = {
+        i: antecedent(candidates, order, i)
+        for i in order
+        if flags is not None and flags[i] and antecedent(candidates, order, i) is not None
+    }
+    blocks: dict[int, list[int]] = {i: [i] for i in order if i not in attached}
+
+    def head(i: int) -> int:
+        while i in attached:
+            i = attached[i]
+        return i
+
+    for i in sorted(attached, key=lambda i: candidates.sentences[i].position):
+        blocks[head(i)].append(i)
+    return [blocks[i] for i in order if i in blocks]
+
+
+def _next_placeable(texts: list[str], names: set[str], introduced: set[str]) -> int:
+    """The first pending text whose missing names no other pending text would give."""
+    for k, text in enumerate(texts):
+        missing = unresolved_short_names(text, names, introduced)
+        if not any(introduced_names(t, missing) for j, t in enumerate(texts) if j != k):
+            return k
+    return 0
+
+
+class _ReadableMixin:
+    """``readable``: finish with ``make_readable`` (off only to see an orderer's raw key)."""
+
+    def __init__(self, readable: bool = True) -> None:
+        self.readable = readable
+
+    def _finish(self, candidates: Candidates, order: list[int]) -> list[int]:
+        return make_readable(candidates, order) if self.readable else order
+
+
+class PositionOrderer(_ReadableMixin):
     """Earliest-first across the cluster: by position in the article, then by article.
 
     News articles open with the main event and move to background, so sentence position is the
@@ -17,10 +97,10 @@ class PositionOrderer:
             sentence = candidates.sentences[index]
             return sentence.position, sentence.article, index
 
-        return sorted(chosen, key=key)
+        return self._finish(candidates, sorted(chosen, key=key))
 
 
-class ChronologicalOrderer:
+class ChronologicalOrderer(_ReadableMixin):
     """By article date, then by position in the article; undated articles come last.
 
     For clusters that follow a developing story over several days (dates must be ISO strings).
@@ -35,11 +115,11 @@ class ChronologicalOrderer:
             date = dates.get(sentence.article, "")
             return (0 if date else 1), date, sentence.article, sentence.position
 
-        return sorted(chosen, key=key)
+        return self._finish(candidates, sorted(chosen, key=key))
 
 
-class SalienceOrderer:
+class SalienceOrderer(_ReadableMixin):
     """Keeps the selector's preference order: most salient first, as in an inverted pyramid."""
 
     def order(self, candidates: Candidates, chosen: list[int]) -> list[int]:
-        return list(chosen)
+        return self._finish(candidates, list(chosen))

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from summarize.context import orphans
 from summarize.data import (
     Article,
     Briefing,
@@ -168,7 +169,7 @@ class Summarizer:
         document = candidates.document
         assert document is not None
         with timed(timings, "select"):
-            chosen = self.selector.select(candidates, self.budget_words)
+            chosen = self._select_readable(candidates)
             ordered = self.orderer.order(candidates, chosen)
         briefing = Briefing(
             cluster_id=cluster.id,
@@ -184,6 +185,26 @@ class Summarizer:
                     briefing, document, self.embedder.encode, self.budget_words
                 )
         return briefing
+
+    def _select_readable(self, candidates: Candidates, rounds: int = 3) -> list[int]:
+        """The selector's choice, minus sentences that would dangle, with the budget refilled.
+
+        A sentence that needs context ("She said...") stays only when an earlier sentence of
+        its article is chosen too; otherwise it is excluded and the selector chooses again.
+        """
+        allowed = np.ones(len(candidates), dtype=bool)
+        chosen: list[int] = []
+        for _ in range(rounds):
+            if not allowed.any():
+                break
+            index = np.flatnonzero(allowed)
+            picked = self.selector.select(candidates.subset(index), self.budget_words)
+            chosen = [int(index[i]) for i in picked]
+            dangling = orphans(candidates, chosen)
+            if not dangling:
+                return chosen
+            allowed[dangling] = False
+        return [i for i in chosen if i not in set(orphans(candidates, chosen))]
 
 
 def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:

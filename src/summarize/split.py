@@ -15,6 +15,15 @@ from summarize.data import Article, Sentence, count_words
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 _WHITESPACE = re.compile(r"\s+")
+# Titles that always precede a name, missing from the shipped model ("Gov. Jerry Brown").
+_TITLES = ("gov", "sgt", "capt", "cmdr", "rev", "supt", "det", "insp", "cpl", "pvt", "nos", "fig")
+# "the No. 3 most-shared ad", "Vol. 2": a number follows, so the period ends no sentence.
+_BEFORE_NUMBER = re.compile(r"\b(?:[Nn]os?|[Vv]ol|[Ff]ig|[Aa]rt|pp|[Nn]r)\.$")
+_STARTS_WITH_DIGIT = re.compile(r"^\d")
+# "in Mountain View.The 300-pound robot": a scraped page lost the space after a period. Only
+# after two lower-case letters or a year and before a capitalised word, so "U.S.", "3.5" and
+# "example.com" stay whole.
+_MISSING_SPACE = re.compile(r"(?:(?<=[a-z]{2})|(?<=[0-9]{4}))\.(?=[A-Z][a-z])")
 
 
 @lru_cache(maxsize=4)
@@ -29,7 +38,25 @@ def punkt_tokenizer(language: str = "english") -> PunktSentenceTokenizer:
     params.sent_starters = set(shipped.sent_starters)
     for word, flags in shipped.ortho_context.items():
         params.ortho_context[word] = flags
+    if language == "english":
+        params.abbrev_types.update(_TITLES)
     return PunktSentenceTokenizer(params)
+
+
+def split_paragraph(paragraph: str, language: str = "english") -> list[str]:
+    """Punkt's sentences, with a space restored after a glued period and "No. 3" kept whole."""
+    paragraph = _MISSING_SPACE.sub(". ", paragraph)
+    sentences: list[str] = []
+    for sentence in punkt_tokenizer(language).tokenize(paragraph):
+        if (
+            sentences
+            and _BEFORE_NUMBER.search(sentences[-1])
+            and _STARTS_WITH_DIGIT.match(sentence)
+        ):
+            sentences[-1] = f"{sentences[-1]} {sentence}"
+        else:
+            sentences.append(sentence)
+    return sentences
 
 
 class PunktSplitter:
@@ -55,12 +82,11 @@ class PunktSplitter:
 
     def split(self, article: Article) -> tuple[list[Sentence], bool]:
         """Returns the kept sentences and whether the article was cut at the sentence cap."""
-        tokenizer = punkt_tokenizer(self.language)
         kept: list[tuple[int, str]] = []
         position = 0
         for paragraph in _PARAGRAPH_BREAK.split(article.text):
             paragraph = _WHITESPACE.sub(" ", paragraph).strip()
-            for sentence in tokenizer.tokenize(paragraph) if paragraph else ():
+            for sentence in split_paragraph(paragraph, self.language) if paragraph else ():
                 if self.min_words <= count_words(sentence) <= self.max_words:
                     if len(kept) == self.max_sentences_per_article:
                         return self._sentences(article, kept, position), True

@@ -1,0 +1,138 @@
+"""Which sentences cannot stand on their own in a briefing, and which cannot open one.
+
+An extract loses the sentence before it. A sentence that opens with a pronoun or a connective
+("She called...", "But there was...") or that is a quotation nobody is credited with reads as
+nonsense without its neighbour, so it is not a candidate. A credited quotation, or a sentence
+that uses the short form of a name ("the Observatory") before the full name has appeared, can
+be in a briefing but not first. The checks are cheap surface patterns: they look at the first
+word, the quotation marks and capitalised words, never at a parse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from summarize.data import Candidates
+
+__all__ = [
+    "antecedent",
+    "can_lead",
+    "introduced_names",
+    "needs_context",
+    "orphans",
+    "short_names",
+    "unresolved_short_names",
+]
+
+_TIME_WORDS = (
+    r"week|weekend|year|month|morning|afternoon|evening|night|summer|winter|spring|fall|autumn|"
+    r"season|decade|century|day|time|past|latest|new|month's|year's|week's"
+)
+# "He said...", "They have...", "But...", "It's..."; not "This week, ..." nor "That's why"
+_DANGLING_START = re.compile(
+    r"^\W*(?:he|she|they|them|it|its|it['’]s|his|her|hers|their|theirs|him|we|us|our|i|"
+    r"this|that|these|those|such|but|and|or|yet|so|also|however|still|instead|meanwhile|"
+    r"nevertheless|nonetheless|moreover|furthermore|besides|therefore|thus|then|otherwise)"
+    r"\b(?!\s+(?:" + _TIME_WORDS + r")\b)",
+    re.IGNORECASE,
+)
+_QUOTE_START = re.compile(r"^\s*(?:[\"“‘«]|``|''|'(?=\w))")
+# Spans in double quotation marks, of any of the usual typographies (newswire writes ``..''
+# and sometimes ''..'').
+_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|(?:``|'').*?(?:''|$)|«[^»]*»?")
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|say|told|tells|according|asked|asks|added|adds|wrote|writes|tweeted|"
+    r"posted|explained|explains|warned|warns|recalled|recalls|noted|notes|stated|states|"
+    r"insisted|argued|argues|announced|declared|replied|quoted|continued|responded)\b",
+    re.IGNORECASE,
+)
+# '..., he said': credited, but to someone the reader has not met.
+_PRONOUN_ATTRIBUTION = re.compile(
+    r"\b(?:he|she|they)\s+(?:\w+\s+)?(?:said|says|told|added|wrote|asked|explained|warned)\b|"
+    r"\b(?:said|says|added|asked)\s+(?:he|she|they)\b",
+    re.IGNORECASE,
+)
+# "the Observatory", "the Post": one capitalised word after "the", not followed by another.
+_SHORT_NAME = re.compile(
+    r"\b[Tt]he ([A-Z][a-z]{2,})\b(?!\s+(?:[A-Z]|(?:of|for)\s+(?:the\s+)?[A-Z]))"
+)
+
+
+def needs_context(text: str) -> bool:
+    """True for a sentence that only makes sense after the one it followed in its article."""
+    if _QUOTE_START.match(text):
+        outside = _QUOTED.sub(" ", text)
+        return not _ATTRIBUTION.search(outside) or bool(_PRONOUN_ATTRIBUTION.search(outside))
+    return bool(_DANGLING_START.match(text))
+
+
+def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
+    """Chosen sentences that need context but have no earlier chosen sentence of their article.
+
+    An earlier sentence of the same article is where the subject of "He said..." was named, so
+    with one in the briefing the orderer can put the sentence right after it.
+    """
+    if candidates.needs_context is None:
+        return []
+    earliest: dict[int, int] = {}
+    for index in chosen:
+        sentence = candidates.sentences[index]
+        earliest[sentence.article] = min(
+            earliest.get(sentence.article, sentence.position), sentence.position
+        )
+    return [
+        i
+        for i in chosen
+        if candidates.needs_context[i]
+        and earliest[candidates.sentences[i].article] == candidates.sentences[i].position
+    ]
+
+
+def antecedent(candidates: Candidates, chosen: list[int], index: int) -> int | None:
+    """The chosen sentence of the same article closest before ``index`` in the article."""
+    sentence = candidates.sentences[index]
+    before = [
+        j
+        for j in chosen
+        if candidates.sentences[j].article == sentence.article
+        and candidates.sentences[j].position < sentence.position
+    ]
+    return max(before, key=lambda j: candidates.sentences[j].position) if before else None
+
+
+def can_lead(text: str) -> bool:
+    """A briefing should open on a statement of the event, not on a quotation."""
+    return not needs_context(text) and not _QUOTE_START.match(text)
+
+
+def short_names(texts: Iterable[str]) -> set[str]:
+    """Words the cluster uses inside a longer name ("Syrian Observatory for Human Rights").
+
+    "the Observatory" on its own then refers back to that name, and needs it introduced first.
+    """
+    texts = list(texts)
+    used = {m.group(1) for text in texts for m in _SHORT_NAME.finditer(text)}
+    return {word for word in used if any(_introduces(text, word) for text in texts)}
+
+
+def unresolved_short_names(text: str, names: set[str], introduced: set[str]) -> set[str]:
+    """Short names the sentence uses whose full form is neither in it nor ``introduced``."""
+    used = {m.group(1) for m in _SHORT_NAME.finditer(text)} & names
+    return {word for word in used - introduced if not _introduces(text, word)}
+
+
+def introduced_names(text: str, names: set[str]) -> set[str]:
+    """The names among ``names`` that this sentence gives in full."""
+    return {word for word in names if _introduces(text, word)}
+
+
+def _introduces(text: str, word: str) -> bool:
+    longer = re.compile(
+        r"\b(?!The\b)[A-Z][\w'’.-]*\s+"
+        + word
+        + r"\b|\b"
+        + word
+        + r"\s+(?:of|for)\s+(?:the\s+)?[A-Z]"
+    )
+    return bool(longer.search(text))

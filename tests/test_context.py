@@ -1,0 +1,132 @@
+"""Sentences that cannot stand alone or open a briefing, and the order that fixes the rest."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarize.clean import BoilerplateCleaner
+from summarize.context import can_lead, needs_context, short_names, unresolved_short_names
+from summarize.data import Article, Cluster
+from summarize.dedup import RedundancyRemover
+from summarize.embed import TfidfEmbedder
+from summarize.order import PositionOrderer
+from summarize.pipeline import Summarizer
+from summarize.select import ConceptCoverageSelector
+from summarize.split import PunktSplitter
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She called the flooding a disgrace for a city of this size.",
+        "They had been warned twice about the weir, residents said.",
+        "It was the third flood in the valley since spring.",
+        "But the council has not said when the work will start.",
+        "That's the figure the engineers gave the council.",
+        "“We lost everything in the cellar.",
+        "“We lost everything in the cellar,” she said.",
+        "``We will rebuild,'' he told the crowd.",
+        "''The water came in an hour.''",
+    ],
+)
+def test_sentences_that_need_their_neighbour(text):
+    assert needs_context(text)
+    assert not can_lead(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The river Lenna burst its banks in Harwick on Sunday, flooding 300 homes.",
+        "This week, the council voted to rebuild the weir.",
+        "Theatre groups in Harwick cancelled their shows.",
+        "Itinerant traders lost their stalls at the market.",
+    ],
+)
+def test_sentences_that_stand_alone(text):
+    assert not needs_context(text)
+    assert can_lead(text)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "“We lost everything in the cellar,” Mayor Ines Falk told reporters.",
+        "''We lost everything,'' the former ''Harwick Post'' editor said.",
+    ],
+)
+def test_a_credited_quotation_stands_alone_but_does_not_lead(quote):
+    assert not needs_context(quote)
+    assert not can_lead(quote)
+
+
+def test_short_form_of_a_name_needs_the_full_name_first():
+    texts = [
+        "The Lenna Valley Flood Agency said the water would fall by Tuesday.",
+        "Residents criticised the Agency for its late warning.",
+        "Officials at the Treasury said aid would follow.",
+    ]
+    names = short_names(texts)
+    assert names == {"Agency"}  # "the Treasury" is never given a longer name
+    assert unresolved_short_names(texts[1], names, set()) == {"Agency"}
+    assert unresolved_short_names(texts[1], names, {"Agency"}) == set()
+    assert unresolved_short_names(texts[0], names, set()) == set()
+
+
+ARTICLES = [
+    (
+        "“Nobody told us the weir was failing,” a shopkeeper on Mill Street said.\n\n"
+        "The river Lenna burst its banks in Harwick on Sunday, flooding 300 homes and closing "
+        "the main bridge, the Lenna Valley Flood Agency said.\n\n"
+        "She said the water reached the first floor of her shop within an hour.\n\n"
+        "Residents criticised the Agency for sending its flood warning two hours late."
+    ),
+    (
+        "Floodwater from the river Lenna reached 300 homes in Harwick on Sunday after the old "
+        "weir gave way.\n\n"
+        "They were still pumping water out of the cellars on Monday night.\n\n"
+        "The Agency said the water would fall by Tuesday if the rain stopped.\n\n"
+        "Mayor Ines Falk declared a local emergency and opened two school halls as shelters."
+    ),
+]
+
+
+def harwick_briefing(budget_words: int):
+    cluster = Cluster(
+        id="harwick",
+        articles=tuple(Article(i, text, f"{i}.txt") for i, text in enumerate(ARTICLES)),
+        source="test",
+    )
+    summarizer = Summarizer(
+        BoilerplateCleaner(),
+        PunktSplitter(),
+        TfidfEmbedder(),
+        RedundancyRemover(),
+        ConceptCoverageSelector(),
+        PositionOrderer(),
+        budget_words=budget_words,
+    )
+    return summarizer.summarize(cluster).sentences
+
+
+@pytest.mark.parametrize("budget_words", [40, 60, 120])
+def test_briefing_opens_on_the_event_and_no_sentence_dangles(budget_words):
+    sentences = harwick_briefing(budget_words)
+    texts = [s.text for s in sentences]
+    # the earliest sentence is a quotation; an event statement takes its place
+    assert texts[0].startswith(("The river Lenna burst its banks", "Floodwater from the river"))
+    for k, sentence in enumerate(sentences):
+        if needs_context(sentence.text):
+            previous = sentences[k - 1]
+            assert k > 0 and previous.article == sentence.article
+            assert previous.position < sentence.position
+    agency = [k for k, t in enumerate(texts) if "the Agency" in t or "The Agency" in t]
+    full = [k for k, t in enumerate(texts) if "Lenna Valley Flood Agency" in t]
+    assert all(full and full[0] < k for k in agency)
+
+
+def test_budget_is_filled_when_dangling_sentences_are_dropped():
+    texts = [s.text for s in harwick_briefing(120)]
+    assert any(t.startswith("“Nobody told us") for t in texts)
+    assert any(t.startswith("Mayor Ines Falk") for t in texts)
+    assert sum(len(t.split()) for t in texts) > 90
