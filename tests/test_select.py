@@ -75,12 +75,12 @@ def test_concept_coverage_starts_with_a_fact_other_outlets_confirm(candidates):
 
 
 def test_graph_methods_rank_the_main_event_first(candidates):
-    # The event itself (the span fell), as at least three of the four outlets report it: 4 of
-    # the sample's 66 candidates.
+    # The event itself (the span fell), as at least two outlets report it in shared words (the
+    # support rule no longer counts paraphrases): a handful of the sample's candidates.
     for selector in (TextRankSelector(), ConceptCoverageSelector()):
         first = selector.select(candidates, 250)[0]
         top = candidates.sentences[first].text
-        assert candidates.support[first] >= 3, top
+        assert candidates.support[first] >= 2, top
         assert "span" in top and any(verb in top for verb in ("fell", "collapsed", "dropped")), top
 
 
