@@ -86,6 +86,7 @@ def build_summarizer(cfg: DictConfig) -> Summarizer:
         orderer=instantiate(cfg.orderer),
         budget_words=cfg.budget.words,
         rewriter=instantiate(cfg.rewriter) if cfg.get("rewriter") else None,
+        update=instantiate(cfg["update"]) if cfg.get("update") else None,
     )
 
 

@@ -45,6 +45,7 @@ class SummarizeConfig:
     selector: Any = MISSING
     orderer: Any = MISSING
     rewriter: Any = None
+    update: Any = None
     evaluation: Any = None
     cache_dir: str | None = None
     """Where embedders keep what they can reuse across runs (null: nothing is kept)."""

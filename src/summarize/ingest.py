@@ -7,7 +7,9 @@ skipped with a warning that names the file. Either way the batch goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,9 @@ from pathlib import Path
 from summarize.data import Article, Cluster, InputError
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+PREVIOUS_FOLDER = "previous"
+"""Subfolder of a cluster folder with the articles its reader has already read."""
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -56,17 +61,58 @@ def input_files(path: str | Path) -> list[Path]:
 
 
 def _cluster_folders(root: Path) -> list[tuple[Path, list[Path]]]:
-    """One cluster per subfolder; a folder without subfolders is itself one cluster."""
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [(folder, _article_files(folder)) for folder in folders or [root]]
+    """One cluster per subfolder; a folder without subfolders is itself one cluster.
+
+    A ``previous/`` subfolder holds a cluster's already-read articles, never a cluster.
+    """
+    folders = sorted(
+        p
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and p.name != PREVIOUS_FOLDER
+    )
+    return [
+        (folder, _article_files(folder) + _article_files(folder / PREVIOUS_FOLDER))
+        for folder in folders or [root]
+    ]
 
 
 def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
     for folder, files in _cluster_folders(root):
-        yield _cluster_from_files(folder.name, str(folder), files, max_bytes)
+        new = [f for f in files if f.parent == folder]
+        cluster = _cluster_from_files(folder.name, str(folder), new, max_bytes)
+        previous = [f for f in files if f.parent != folder]
+        if previous and isinstance(cluster, Cluster):
+            cluster = _with_previous_files(cluster, previous, len(new), max_bytes)
+        yield cluster
+
+
+def _with_previous_files(
+    cluster: Cluster, files: list[Path], first: int, max_bytes: int
+) -> Cluster:
+    """Adds the ``previous/`` articles, numbered from ``first`` (after the new files).
+
+    ``since`` is the latest ``YYYY-MM-DD`` that starts a previous file's name, if any.
+    """
+    articles, warnings = [], list(cluster.warnings)
+    for number, file in enumerate(files, start=first):
+        try:
+            text = read_article_file(file, max_bytes)
+        except (InputError, OSError) as error:
+            warnings.append(f"skipped {error}")
+            continue
+        articles.append(Article(index=number, text=text, source=str(file)))
+    dates = sorted(m.group(0) for f in files if (m := _DATED.match(f.name)))
+    return dataclasses.replace(
+        cluster,
+        previous_articles=tuple(articles),
+        since=dates[-1] if dates else None,
+        warnings=tuple(warnings),
+    )
 
 
 def _article_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
     return sorted(
         p
         for p in folder.iterdir()
@@ -161,28 +207,14 @@ def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster
     articles: list[Article] = []
     warnings: list[str] = []
     for number, document in enumerate(documents):
-        source = f"{where}#documents[{number}]"
-        title = date = None
-        if isinstance(document, dict):
-            text = document.get("text")
-            title, date = _optional_str(document, "title"), _optional_str(document, "date")
+        article = _article(document, number, f"{where}#documents[{number}]")
+        if isinstance(article, str):
+            warnings.append(f"skipped {article}")
         else:
-            text = document
-        if not isinstance(text, str):
-            warnings.append(f"skipped {source}: article is not text")
-        elif not text.strip():
-            warnings.append(f"skipped {source}: empty article")
-        elif "\x00" in text:
-            warnings.append(f"skipped {source}: binary content (NUL characters)")
-        else:
-            articles.append(Article(index=number, text=text, source=source, title=title, date=date))
+            articles.append(article)
     if not articles:
         raise InputError(f"{where}: no readable article: " + "; ".join(warnings))
-    references = record.get("summaries", ())
-    if isinstance(references, str):
-        references = (references,)
-    if not isinstance(references, list | tuple) or not all(isinstance(r, str) for r in references):
-        raise InputError(f"{where}: 'summaries' must be a list of strings")
+    references = _strings(record, "summaries", where)
     return Cluster(
         id=cluster_id,
         articles=tuple(articles),
@@ -191,7 +223,60 @@ def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster
         date=_optional_str(record, "date"),
         references=tuple(r for r in references if r.strip()),
         warnings=tuple(warnings),
+        previous_articles=_previous_articles(record, len(documents), where),
+        previous_summary=tuple(s for s in _strings(record, "previous_summary", where) if s.strip()),
+        since=_optional_str(record, "since"),
     )
+
+
+def _article(document: object, index: int, source: str) -> Article | str:
+    """One entry of a documents list (a string, or an object with text/title/date).
+
+    Returns the article, or what is wrong with it (prefixed by ``source``).
+    """
+    title = date = None
+    if isinstance(document, dict):
+        text = document.get("text")
+        title, date = _optional_str(document, "title"), _optional_str(document, "date")
+    else:
+        text = document
+    if not isinstance(text, str):
+        return f"{source}: article is not text"
+    if not text.strip():
+        return f"{source}: empty article"
+    if "\x00" in text:
+        return f"{source}: binary content (NUL characters)"
+    return Article(index=index, text=text, source=source, title=title, date=date)
+
+
+def _previous_articles(record: dict, first: int, where: str) -> tuple[Article, ...]:
+    """``previous_documents``, numbered from ``first`` so that no index repeats a new article's.
+
+    A reader's history that cannot be read is an error, not a warning: quietly dropping it would
+    turn an update briefing into one that repeats what the reader knows.
+    """
+    documents = record.get("previous_documents", [])
+    if not isinstance(documents, list):
+        raise InputError(
+            f"{where}: 'previous_documents' must be a list of articles "
+            f"(strings or objects with 'text'), got {type(documents).__name__}"
+        )
+    articles = []
+    for number, document in enumerate(documents):
+        article = _article(document, first + number, f"{where}#previous_documents[{number}]")
+        if isinstance(article, str):
+            raise InputError(article)
+        articles.append(article)
+    return tuple(articles)
+
+
+def _strings(record: dict, key: str, where: str) -> tuple[str, ...]:
+    values = record.get(key, ())
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise InputError(f"{where}: '{key}' must be a list of strings")
+    return tuple(values)
 
 
 def _optional_str(record: dict, key: str) -> str | None:
