@@ -236,7 +236,7 @@ class Summarizer:
                 "since": cluster.since,
                 "previous_articles": len(cluster.previous_articles),
             }
-            if previous.document is not None:
+            if background and previous.document is not None:  # sources of the background
                 briefing.articles += previous.document.cluster.articles
         if self.rewriter is not None:
             with timed(timings, "rewrite"):

@@ -26,6 +26,7 @@ def safe_filename(cluster_id: str) -> str:
 
 def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
     sources = {a.index: a.source for a in _articles(briefing, cluster)}
+    update = "update" in briefing.details  # plain briefings keep their bytes
     record = {
         "id": briefing.cluster_id,
         "title": briefing.title,
@@ -39,6 +40,7 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
                 "source": sources.get(s.article),
                 "also_in": list(s.also_in),
                 **({"rewritten": True} if s.rewritten else {}),
+                **({"new": not s.background, "background": s.background} if update else {}),
             }
             for s in briefing.sentences
         ],
@@ -118,6 +120,12 @@ def _source_label(briefing: Briefing, cluster: Cluster, index: int) -> str:
     return f"[{index}] {article.title or name}"
 
 
+def _new_since(briefing: Briefing) -> str:
+    """The update line: what the reader is told this briefing covers."""
+    since = briefing.details["update"].get("since")
+    return f"New since {since}" if since else "New since your last briefing"
+
+
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     lines = [f"# {briefing.title or briefing.cluster_id}", ""]
     if briefing.title:
@@ -127,9 +135,12 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
             "",
         ]
     body = " ".join(
-        f"{s.text} [{', '.join(str(a) for a in (s.article, *s.also_in))}]"
+        ("**Background:** " if s.background else "")
+        + f"{s.text} [{', '.join(str(a) for a in (s.article, *s.also_in))}]"
         for s in briefing.sentences
     )
+    if "update" in briefing.details:
+        lines += [f"*{_new_since(briefing)}*", ""]
     lines += [body or "_No sentence could be selected._", "", "## Sources", ""]
     lines += [
         f"- {_source_label(briefing, cluster, a.index)}: `{a.source}`"
@@ -143,7 +154,8 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
 def render_html(briefing: Briefing, cluster: Cluster) -> str:
     title = html.escape(briefing.title or briefing.cluster_id)
     sentences = "\n".join(
-        f'<span class="sentence" data-article="{s.article}" data-sentence="{s.position}" '
+        ("<strong>Background:</strong> " if s.background else "")
+        + f'<span class="sentence" data-article="{s.article}" data-sentence="{s.position}" '
         f'title="{html.escape(_source_label(briefing, cluster, s.article))}">{html.escape(s.text)}'
         f"<sup>{', '.join(str(a) for a in (s.article, *s.also_in))}</sup></span>"
         for s in briefing.sentences
@@ -159,7 +171,13 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         f"<title>{title}</title>\n"
         "<style>body{font:17px/1.6 Georgia,serif;max-width:42em;margin:2em auto;padding:0 1em}"
         "sup{color:#777;font-size:.65em}.sentence:hover{background:#ffd}</style></head>\n"
-        f"<body>\n<h1>{title}</h1>\n<p>{sentences}</p>\n<h2>Sources</h2>\n<ul>\n{sources}\n</ul>\n"
+        f"<body>\n<h1>{title}</h1>\n"
+        + (
+            f'<p class="update"><em>{html.escape(_new_since(briefing))}</em></p>\n'
+            if "update" in briefing.details
+            else ""
+        )
+        + f"<p>{sentences}</p>\n<h2>Sources</h2>\n<ul>\n{sources}\n</ul>\n"
         + (f"<h2>Warnings</h2><ul>{warnings}</ul>\n" if warnings else "")
         + "</body>\n</html>\n"
     )
