@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -155,3 +156,27 @@ def test_novelty_filter_refuses_bad_parameters():
         NoveltyFilter(similarity=1.5)
     with pytest.raises(ValueError, match=r"update\.concepts"):
         NoveltyFilter(concepts="some")
+
+
+def test_a_second_night_briefs_only_what_the_first_did_not(summarizers):
+    """What a nightly runner does: night 1 briefs the story, night 2 passes night 1 as history."""
+    cluster = ferry_cluster()
+    night1 = Cluster(
+        id=cluster.id,
+        articles=tuple(
+            dataclasses.replace(a, index=n) for n, a in enumerate(cluster.previous_articles)
+        ),
+        source="night 1",
+    )
+    first = summarizers["auto"].summarize(night1)
+    assert "update" not in first.details and "Monday" in first.text  # a full briefing
+
+    tonight = Cluster(id=cluster.id, articles=cluster.articles + night1.articles[:1], source="2")
+    update = tonight.with_previous(
+        night1.articles, [s.text for s in first.sentences], since="2026-11-30"
+    )
+    assert [a.index for a in update.articles] == [0, 1, 2]  # the re-sent article is not news
+    assert [a.index for a in update.previous_articles] == [3, 4, 5]
+    second = summarizers["auto"].summarize(update)
+    assert second.details["update"] == {"since": "2026-11-30", "previous_articles": 3}
+    assert "Catterall" in second.text and "Monday" not in second.text

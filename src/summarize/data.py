@@ -6,6 +6,7 @@ function of its input and the configuration and can run in any process.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +56,34 @@ class Cluster:
                 f"cluster {self.id}: article indices {reused} are used by both new and previous "
                 "articles, so provenance would be ambiguous"
             )
+
+    def with_previous(
+        self,
+        articles: tuple[Article, ...] | list[Article],
+        summary: tuple[str, ...] | list[str] = (),
+        since: str | None = None,
+    ) -> Cluster:
+        """This cluster as an update: ``articles`` and ``summary`` sentences were already read.
+
+        Previous articles are renumbered after the new ones; a new article whose text (up to
+        whitespace) is a previous one's is not news and moves to the previous articles.
+        """
+        seen = {" ".join(a.text.split()) for a in articles}
+        fresh = tuple(a for a in self.articles if " ".join(a.text.split()) not in seen)
+        if not fresh:
+            raise InputError(f"cluster {self.id}: every article was already read")
+        first = max(a.index for a in self.articles) + 1
+        repeated = [a for a in self.articles if a not in fresh]
+        previous = tuple(
+            dataclasses.replace(a, index=first + n) for n, a in enumerate([*articles, *repeated])
+        )
+        return dataclasses.replace(
+            self,
+            articles=fresh,
+            previous_articles=previous,
+            previous_summary=tuple(summary),
+            since=since,
+        )
 
     @property
     def has_previous(self) -> bool:
