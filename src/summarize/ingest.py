@@ -93,7 +93,20 @@ def _with_previous_files(
 
     ``since`` is the latest ``YYYY-MM-DD`` that starts a previous file's name, if any.
     """
-    articles, warnings = [], list(cluster.warnings)
+    articles, warnings = _read_files(files, first, max_bytes)
+    dates = sorted(m.group(0) for f in files if (m := _DATED.match(f.name)))
+    return dataclasses.replace(
+        cluster,
+        previous_articles=tuple(articles),
+        since=dates[-1] if dates else None,
+        warnings=(*cluster.warnings, *warnings),
+    )
+
+
+def _read_files(files: list[Path], first: int, max_bytes: int) -> tuple[list[Article], list[str]]:
+    """The readable files as articles numbered from ``first``; a warning for each skipped one."""
+    articles: list[Article] = []
+    warnings: list[str] = []
     for number, file in enumerate(files, start=first):
         try:
             text = read_article_file(file, max_bytes)
@@ -101,13 +114,7 @@ def _with_previous_files(
             warnings.append(f"skipped {error}")
             continue
         articles.append(Article(index=number, text=text, source=str(file)))
-    dates = sorted(m.group(0) for f in files if (m := _DATED.match(f.name)))
-    return dataclasses.replace(
-        cluster,
-        previous_articles=tuple(articles),
-        since=dates[-1] if dates else None,
-        warnings=tuple(warnings),
-    )
+    return articles, warnings
 
 
 def _article_files(folder: Path) -> list[Path]:
@@ -145,15 +152,7 @@ def read_article_file(path: Path, max_bytes: int) -> str:
 def _cluster_from_files(
     cluster_id: str, source: str, files: list[Path], max_bytes: int
 ) -> Cluster | ClusterFailure:
-    articles: list[Article] = []
-    warnings: list[str] = []
-    for number, file in enumerate(files):
-        try:
-            text = read_article_file(file, max_bytes)
-        except (InputError, OSError) as error:
-            warnings.append(f"skipped {error}")
-            continue
-        articles.append(Article(index=number, text=text, source=str(file)))
+    articles, warnings = _read_files(files, 0, max_bytes)
     if not articles:
         reason = "no readable article"
         if not files:
