@@ -34,11 +34,11 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from summarize.app import build_summarizer
 from summarize.config import register_configs
 from summarize.data import Briefing, Document
 from summarize.evaluate import RougeEvaluator
 from summarize.ingest import ClusterFailure, read_clusters
+from summarize.runner import build_summarizer
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f")

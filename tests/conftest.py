@@ -8,9 +8,10 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from summarize.app import SAMPLE_DIR, _config_dir
+from summarize.cli import _config_dir
 from summarize.embed import SentenceTransformerEmbedder
 from summarize.ingest import read_clusters
+from summarize.runner import SAMPLE_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

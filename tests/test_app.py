@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize.app import SAMPLE_DIR, run
+from summarize.runner import SAMPLE_DIR, run
 
 from .conftest import compose_config
 
@@ -61,7 +61,7 @@ def bad_inputs(tmp_path_factory) -> Path:
 def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     result = summarize_cli("embedder=tfidf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "1 briefing(s) written to" in result.stdout
+    assert "1 briefing(s) in" in result.stdout and "(1 written, 0 complete already" in result.stdout
     (run_dir,) = (tmp_path / "outputs").glob("*/*")  # dated folder under ./outputs
     (record,) = [json.loads(line) for line in (run_dir / "summaries.jsonl").open()]
     assert record["id"] == "ostrey-bridge-collapse"
@@ -73,7 +73,7 @@ def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     assert any(s["also_in"] for s in record["sentences"]), "shared facts name their other sources"
     markdown = (run_dir / "briefings" / "ostrey-bridge-collapse.md").read_text()
     assert markdown.startswith("# ") and "## Sources" in markdown
-    assert "[1] Three dead as lift bridge span falls into river in Vellmont" in markdown
+    assert "2. Three dead as lift bridge span falls into river in Vellmont" in markdown
     html = (run_dir / "briefings" / "ostrey-bridge-collapse.html").read_text()
     assert "<h1>" in html and "Tallis River" in html
     manifest = json.loads((run_dir / "manifest.json").read_text())

@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_dir
 
-from summarize.app import _config_dir, build_summarizer
 from summarize.baselines import SUMY_METHODS, GreedyOracleSelector, SumySelector
+from summarize.cli import _config_dir
 from summarize.data import Candidates
 from summarize.dedup import RedundancyRemover
 from summarize.evaluate import RougeEvaluator
 from summarize.ingest import read_clusters
+from summarize.runner import build_summarizer
 from summarize.select import LeadSelector
 
 pytest.importorskip("sumy")

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from summarize.app import run
 from summarize.embed import SentenceTransformerEmbedder
+from summarize.runner import run
 
 from .conftest import compose_config
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from summarize.app import _config_dir
+from summarize.cli import _config_dir
 from summarize.leaderboard import LeaderboardOptions, build_leaderboard, main, read_jobs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "compare"

@@ -1,10 +1,12 @@
 import json
+from pathlib import Path
 
 import pytest
 
 from summarize.data import Article, Briefing, BriefingSentence, Cluster
 from summarize.evaluate import RougeEvaluator, truncate_words
-from summarize.write import BriefingWriter, safe_filename
+from summarize.store import RunFolder, cluster_name
+from summarize.write import BriefingWriter, IndexEntry, render_index
 
 CLUSTER = Cluster(
     id="../etc/passwd <x>",
@@ -25,17 +27,19 @@ BRIEFING = Briefing(
 )
 
 
-def test_safe_filename_cannot_escape_the_output_folder():
-    assert safe_filename("../etc/passwd <x>") == "etc_passwd_x"
-    assert safe_filename("...") == "cluster"
+def test_cluster_names_cannot_escape_the_output_folder_and_never_collide():
+    assert cluster_name("../etc/passwd <x>").startswith("etc_passwd__x-")
+    assert cluster_name("...").startswith("cluster-")
+    assert cluster_name("bridge-2026") == "bridge-2026"  # safe ids are kept as they are
+    assert cluster_name("a/b") != cluster_name("a_b")
+    assert cluster_name("a/b") == cluster_name("a/b")  # deterministic, not a counter
+    folder = RunFolder(Path("/out"))
+    assert folder.briefing_path("../../x", ".md").parent == Path("/out/briefings")
 
 
-def test_writer_records_provenance_and_renders_safely(tmp_path):
-    with BriefingWriter().open(tmp_path) as out:
-        out.write(BRIEFING, CLUSTER)
-        out.write(BRIEFING, CLUSTER)  # same id twice must not overwrite the first files
-    lines = (tmp_path / "summaries.jsonl").read_text().splitlines()
-    record = json.loads(lines[0])
+def test_writer_records_provenance_and_renders_safely():
+    record_line, files = BriefingWriter().render(BRIEFING, CLUSTER)
+    record = json.loads(record_line)
     assert (
         record["summary"]
         == "A fire broke out at the <old> quay. Nobody was hurt, the fire service said."
@@ -46,17 +50,31 @@ def test_writer_records_provenance_and_renders_safely(tmp_path):
         "source": "a.txt", "also_in": [2],
     }  # fmt: skip
     assert record["sentences"][1]["source"] == "feed.jsonl:3#documents[2]"
-    files = sorted(p.name for p in (tmp_path / "briefings").iterdir())
-    assert files == [
-        "etc_passwd_x-2.html",
-        "etc_passwd_x-2.md",
-        "etc_passwd_x.html",
-        "etc_passwd_x.md",
-    ]
-    html = (tmp_path / "briefings" / "etc_passwd_x.html").read_text()
+    assert sorted(files) == [".html", ".md"]
+    html = files[".html"]
     assert "&lt;old&gt;" in html and "<old>" not in html and "Quay &lt;fire&gt;" in html
-    markdown = (tmp_path / "briefings" / "etc_passwd_x.md").read_text()
-    assert "quay. [0, 2]" in markdown and "## Warnings" in markdown
+    # sources are numbered from 1 for readers and the tags link to them
+    assert '<li id="source-1"><span title="a.txt">Quay &lt;fire&gt;</span></li>' in html
+    assert 'href="#source-2"' in html and 'name="viewport"' in html
+    # a JSONL source is named by its file, with the full location as a tooltip
+    assert '<span title="feed.jsonl:3#documents[2]">feed.jsonl:3, document 3</span>' in html
+    markdown = files[".md"]
+    assert "quay. [1, 2]" in markdown and "## Warnings" in markdown
+    assert "1. Quay <fire>" in markdown or "1. Quay &lt;fire&gt;" in markdown
+
+
+def test_index_lists_briefings_and_flags_failures():
+    record = json.loads(BriefingWriter().render(BRIEFING, CLUSTER)[0])
+    entries = [
+        IndexEntry.from_record(record, ["briefings/x.md", "briefings/x.html"], sources=2),
+        IndexEntry(id="broken", failure="feed.jsonl:9: malformed <JSON>"),
+    ]
+    page = render_index(entries, "Briefings for 2026-12-01")
+    assert '<a href="briefings/x.html">Fire at the quay &amp; dock</a>' in page
+    assert "A fire broke out at the &lt;old&gt; quay." in page
+    assert "2 sources" in page
+    assert "failed:</span> feed.jsonl:9: malformed &lt;JSON&gt;" in page
+    assert "1 briefing, 1 failed" in page and "15 words" in page
 
 
 def test_unknown_format_is_refused():

@@ -1,3 +1,3 @@
-from summarize.app import main
+from summarize.cli import main
 
 main()

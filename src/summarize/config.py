@@ -12,6 +12,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+from summarize.write import FORMATS
+
 
 @dataclass
 class InputConfig:
@@ -22,15 +24,39 @@ class InputConfig:
     """Summarize only the first N clusters (handy for trying a configuration)."""
 
 
+DEFAULT_BUDGET_WORDS = 250
+"""The briefing's length when nothing says otherwise: about a page a reader takes in at once."""
+
+
 @dataclass
 class BudgetConfig:
-    words: int = 250
+    words: int = DEFAULT_BUDGET_WORDS
 
 
 @dataclass
 class OutputConfig:
     dir: str = MISSING
-    formats: list[str] = field(default_factory=lambda: ["jsonl", "markdown", "html"])
+    root: str | None = None
+    """Parent of the dated folders of nightly runs (``experiment=nightly``)."""
+    formats: list[str] = field(default_factory=lambda: list(FORMATS))
+
+
+@dataclass
+class RunConfig:
+    """How a run is driven; none of it changes a cluster's result."""
+
+    force: bool = False
+    """Redo every cluster, even those already complete in the output folder."""
+    progress: str = "auto"
+    """``bar`` (a progress bar), ``log`` (a line per cluster), ``auto`` (a bar on a terminal)."""
+    prune: bool = True
+    """Remove briefings of clusters that are no longer in the input."""
+    shard_over: int = 2000
+    """Above this many clusters, briefings are spread over subfolders by a hash prefix."""
+    latest_link: str | None = None
+    """Name of a symlink, next to the output folder, that points to it (e.g. ``latest``)."""
+    title: str | None = None
+    """Heading of the run's ``index.html``."""
 
 
 @dataclass
@@ -47,6 +73,10 @@ class SummarizeConfig:
     rewriter: Any = None
     update: Any = None
     evaluation: Any = None
+    run: RunConfig = field(default_factory=RunConfig)
+    runner: Any = None
+    night: str | None = None
+    """The date a nightly run is for (``experiment=nightly``); a fixed value reruns that night."""
     cache_dir: str | None = None
     """Where embedders keep what they can reuse across runs (null: nothing is kept)."""
 
@@ -54,3 +84,28 @@ class SummarizeConfig:
 def register_configs(store: ConfigStore | None = None) -> None:
     """Makes the schema available to ``conf/config.yaml`` as ``summarize_schema``."""
     (store or ConfigStore.instance()).store(name="summarize_schema", node=SummarizeConfig)
+
+
+def register_resolvers() -> None:
+    """``${user_cache:}`` (the platform's cache folder) and ``${job_dir:}`` for the configs."""
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("user_cache"):
+        OmegaConf.register_new_resolver("user_cache", _user_cache)
+    if not OmegaConf.has_resolver("job_dir"):
+        OmegaConf.register_new_resolver("job_dir", _job_dir)
+
+
+def _job_dir() -> str:
+    """``${job_dir:}``: this job's folder; also outside a job (``--cfg job --resolve``)."""
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf
+
+    hydra = HydraConfig.get()
+    return str(OmegaConf.select(hydra, "runtime.output_dir", default=None) or hydra.run.dir)
+
+
+def _user_cache() -> str:
+    import platformdirs
+
+    return platformdirs.user_cache_dir("summarize", appauthor=False)

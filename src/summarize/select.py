@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -423,11 +424,15 @@ class ConceptCoverageSelector(_PriorMixin):
 
 def _porter_stem():
     """Porter stemming, memoised: news repeats its words, and stemming dominates the cost."""
-    from functools import lru_cache
+    return _stem_word
 
+
+@lru_cache(maxsize=200_000)
+def _stem_word(word: str) -> str:
+    """Module-level (not a per-selector cache), so that selectors stay picklable."""
     from nltk.stem.porter import PorterStemmer
 
-    return lru_cache(maxsize=200_000)(PorterStemmer().stem)
+    return PorterStemmer().stem(word)
 
 
 def _bigram_concepts(text: str, stem) -> set[tuple[str, str]]:

@@ -1,32 +1,29 @@
-"""Stage 6: write briefings as JSON Lines with provenance, Markdown and HTML.
+"""Presentation: a briefing as a JSON line with provenance, as Markdown and as an HTML page.
 
-``summaries.jsonl`` is appended and flushed one cluster at a time, so whatever finished before a
-crash is on disk and readable; its bytes depend only on input and configuration (no timings, no
-paths of the output folder), so two runs can be compared with ``cmp``.
+Writers only render; the runner and the store decide where the text goes and write it
+atomically. A briefing's JSON line depends only on the input and the configuration (no
+timings, no output paths), so two runs can be compared with ``cmp``.
+
+Readers see sources numbered from 1 in the order of the cluster's articles; the JSON keeps the
+article's index in the input (from 0), which is what a program needs.
 """
 
 from __future__ import annotations
 
 import html
 import json
-import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
-from summarize.data import Briefing, Cluster
+from summarize.data import Article, Briefing, Cluster
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_filename(cluster_id: str) -> str:
-    """A file name for a cluster id that cannot escape the output folder."""
-    name = _UNSAFE.sub("_", cluster_id).strip("._") or "cluster"
-    return name[:120]
+FORMATS = ("jsonl", "markdown", "html")
+SUFFIXES = {"markdown": ".md", "html": ".html"}
+SENTENCES_PER_PARAGRAPH = 3
 
 
 def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
     sources = {a.index: a.source for a in _articles(briefing, cluster)}
-    update = "update" in briefing.details  # plain briefings keep their bytes
     record = {
         "id": briefing.cluster_id,
         "title": briefing.title,
@@ -40,7 +37,6 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
                 "source": sources.get(s.article),
                 "also_in": list(s.also_in),
                 **({"rewritten": True} if s.rewritten else {}),
-                **({"new": not s.background, "background": s.background} if update else {}),
             }
             for s in briefing.sentences
         ],
@@ -51,133 +47,213 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
 
 
 class BriefingWriter:
-    """Writes every briefing of a run into one output folder."""
+    """Renders a briefing in the configured formats.
 
-    def __init__(
-        self, formats: tuple[str, ...] | list[str] = ("jsonl", "markdown", "html")
-    ) -> None:
-        unknown = set(formats) - {"jsonl", "markdown", "html"}
+    >>> record, files = BriefingWriter(formats=["jsonl", "html"]).render(briefing, cluster)
+    >>> sorted(files)
+    ['.html']
+    """
+
+    def __init__(self, formats: tuple[str, ...] | list[str] = FORMATS) -> None:
+        unknown = set(formats) - set(FORMATS)
         if unknown:
-            raise ValueError(f"unknown output formats {sorted(unknown)}; use jsonl, markdown, html")
+            raise ValueError(
+                f"unknown output formats {sorted(unknown)}; use any of {', '.join(FORMATS)}"
+            )
         self.formats = tuple(formats)
 
-    def open(self, folder: Path) -> _OpenWriter:
-        return _OpenWriter(Path(folder), self.formats)
-
-
-class _OpenWriter:
-    def __init__(self, folder: Path, formats: tuple[str, ...]) -> None:
-        self.folder = folder
-        self.formats = formats
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.summaries_path = folder / "summaries.jsonl"
-        self._jsonl: IO[str] = self.summaries_path.open("w", encoding="utf-8")
-        self._names: set[str] = set()
-
-    def write(self, briefing: Briefing, cluster: Cluster) -> None:
-        record = briefing_record(briefing, cluster)
-        self._jsonl.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-        self._jsonl.flush()
-        name = self._unique_name(briefing.cluster_id)
-        if "markdown" in self.formats or "html" in self.formats:
-            (self.folder / "briefings").mkdir(exist_ok=True)
+    def render(self, briefing: Briefing, cluster: Cluster) -> tuple[str, dict[str, str]]:
+        """The JSON line (without newline) and the briefing files by suffix."""
+        record = json.dumps(briefing_record(briefing, cluster), ensure_ascii=False, sort_keys=True)
+        files = {}
         if "markdown" in self.formats:
-            path = self.folder / "briefings" / f"{name}.md"
-            path.write_text(render_markdown(briefing, cluster), encoding="utf-8")
+            files[SUFFIXES["markdown"]] = render_markdown(briefing, cluster)
         if "html" in self.formats:
-            path = self.folder / "briefings" / f"{name}.html"
-            path.write_text(render_html(briefing, cluster), encoding="utf-8")
-
-    def _unique_name(self, cluster_id: str) -> str:
-        name, number = safe_filename(cluster_id), 1
-        candidate = name
-        while candidate in self._names:
-            number += 1
-            candidate = f"{name}-{number}"
-        self._names.add(candidate)
-        return candidate
-
-    def close(self) -> None:
-        self._jsonl.close()
-
-    def __enter__(self) -> _OpenWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            files[SUFFIXES["html"]] = render_html(briefing, cluster)
+        return record, files
 
 
-def _articles(briefing: Briefing, cluster: Cluster) -> tuple:
+def _articles(briefing: Briefing, cluster: Cluster) -> tuple[Article, ...]:
     """The cleaned articles when the pipeline passed them on (they carry titles), else the input."""
     return briefing.articles or cluster.articles
 
 
-def _source_label(briefing: Briefing, cluster: Cluster, index: int) -> str:
-    article = next((a for a in _articles(briefing, cluster) if a.index == index), None)
-    if article is None:
-        return f"article {index}"
-    name = Path(article.source.split("#")[0]).name if "/" in article.source else article.source
-    return f"[{index}] {article.title or name}"
+def _numbers(briefing: Briefing, cluster: Cluster) -> dict[int, int]:
+    """Article index in the input -> the 1-based number a reader sees."""
+    return {a.index: n for n, a in enumerate(_articles(briefing, cluster), start=1)}
 
 
-def _new_since(briefing: Briefing) -> str:
-    """The update line: what the reader is told this briefing covers."""
-    since = briefing.details["update"].get("since")
-    return f"New since {since}" if since else "New since your last briefing"
+def _source_name(article: Article) -> str:
+    """The article's title, else its file name: a reader's name for it, not a local path."""
+    if article.title:
+        return article.title
+    location, _, document = article.source.partition("#")
+    name = Path(location).name or location
+    if document.startswith("documents[") and document.endswith("]"):
+        name += f", document {int(document[10:-1]) + 1}"
+    return name
+
+
+def _tags(briefing: Briefing, cluster: Cluster, sentence) -> list[int]:
+    numbers = _numbers(briefing, cluster)
+    return sorted({numbers[a] for a in (sentence.article, *sentence.also_in) if a in numbers})
+
+
+def _paragraphs(sentences: list) -> list[list]:
+    """The lede alone, then paragraphs of a few sentences: easier to read than one block."""
+    if not sentences:
+        return []
+    rest = sentences[1:]
+    step = SENTENCES_PER_PARAGRAPH
+    return [sentences[:1]] + [rest[i : i + step] for i in range(0, len(rest), step)]
 
 
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
+    articles = _articles(briefing, cluster)
     lines = [f"# {briefing.title or briefing.cluster_id}", ""]
-    if briefing.title:
-        lines += [
-            f"*Cluster `{briefing.cluster_id}`, {len(cluster.articles)} articles, "
-            f"{briefing.words} words.*",
-            "",
-        ]
-    body = " ".join(
-        ("**Background:** " if s.background else "")
-        + f"{s.text} [{', '.join(str(a) for a in (s.article, *s.also_in))}]"
-        for s in briefing.sentences
-    )
-    if "update" in briefing.details:
-        lines += [f"*{_new_since(briefing)}*", ""]
-    lines += [body or "_No sentence could be selected._", "", "## Sources", ""]
     lines += [
-        f"- {_source_label(briefing, cluster, a.index)}: `{a.source}`"
-        for a in _articles(briefing, cluster)
+        f"*{len(articles)} articles, {briefing.words} words. Cluster `{briefing.cluster_id}`.*",
+        "",
+    ]
+    paragraphs = [
+        " ".join(
+            f"{s.text} [{', '.join(str(n) for n in _tags(briefing, cluster, s))}]"
+            for s in paragraph
+        )
+        for paragraph in _paragraphs(briefing.sentences)
+    ]
+    for paragraph in paragraphs or ["_No sentence could be selected._"]:
+        lines += [paragraph, ""]
+    lines += ["## Sources", ""]
+    lines += [
+        f"{number}. {_source_name(article)} (`{article.source}`)"
+        for number, article in enumerate(articles, start=1)
     ]
     if briefing.warnings:
         lines += ["", "## Warnings", ""] + [f"- {w}" for w in briefing.warnings]
     return "\n".join(lines) + "\n"
 
 
-def render_html(briefing: Briefing, cluster: Cluster) -> str:
-    title = html.escape(briefing.title or briefing.cluster_id)
-    sentences = "\n".join(
-        ("<strong>Background:</strong> " if s.background else "")
-        + f'<span class="sentence" data-article="{s.article}" data-sentence="{s.position}" '
-        f'title="{html.escape(_source_label(briefing, cluster, s.article))}">{html.escape(s.text)}'
-        f"<sup>{', '.join(str(a) for a in (s.article, *s.also_in))}</sup></span>"
-        for s in briefing.sentences
-    )
-    sources = "\n".join(
-        f"<li>{html.escape(_source_label(briefing, cluster, a.index))}: "
-        f"<code>{html.escape(a.source)}</code></li>"
-        for a in _articles(briefing, cluster)
-    )
-    warnings = "".join(f"<li>{html.escape(w)}</li>" for w in briefing.warnings)
+_STYLE = (
+    "body{font:18px/1.6 Georgia,'Times New Roman',serif;color:#1d1d1f;background:#fdfdfb;"
+    "margin:0}main{max-width:40em;margin:0 auto;padding:1.5em 1.2em 3em}"
+    "h1{font:700 1.7em/1.25 system-ui,sans-serif;margin:.2em 0 .3em}"
+    "h2{font:600 1.05em system-ui,sans-serif;text-transform:uppercase;letter-spacing:.05em;"
+    "color:#555;margin-top:2.2em;border-top:1px solid #ddd;padding-top:1em}"
+    ".meta{font:.85em system-ui,sans-serif;color:#666;margin:0 0 1.6em}"
+    "p{margin:0 0 1em}p.lede{font-size:1.08em}"
+    "sup{font:600 .62em system-ui,sans-serif;line-height:0}"
+    "sup a{color:#1a5fb4;text-decoration:none;padding:0 .08em}"
+    "sup a:hover{text-decoration:underline}"
+    "ol.sources{font-size:.9em;padding-left:1.6em}ol.sources li{margin:.3em 0}"
+    "ol.sources li:target{background:#fff3bf}"
+    ".warnings{font:.8em system-ui,sans-serif;color:#8a4b00}"
+    "table{border-collapse:collapse;width:100%;font-size:.95em}"
+    "td{padding:.6em .4em;border-bottom:1px solid #e4e4e4;vertical-align:top}"
+    "td.n{font:.8em system-ui,sans-serif;color:#666;white-space:nowrap;text-align:right}"
+    ".failed{color:#b00020;font:600 .85em system-ui,sans-serif}"
+    "a{color:#1a5fb4}"
+)
+
+
+def _page(title: str, body: str) -> str:
     return (
-        '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">'
-        f"<title>{title}</title>\n"
-        "<style>body{font:17px/1.6 Georgia,serif;max-width:42em;margin:2em auto;padding:0 1em}"
-        "sup{color:#777;font-size:.65em}.sentence:hover{background:#ffd}</style></head>\n"
-        f"<body>\n<h1>{title}</h1>\n"
-        + (
-            f'<p class="update"><em>{html.escape(_new_since(briefing))}</em></p>\n'
-            if "update" in briefing.details
-            else ""
-        )
-        + f"<p>{sentences}</p>\n<h2>Sources</h2>\n<ul>\n{sources}\n</ul>\n"
-        + (f"<h2>Warnings</h2><ul>{warnings}</ul>\n" if warnings else "")
-        + "</body>\n</html>\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
     )
+
+
+def render_html(briefing: Briefing, cluster: Cluster) -> str:
+    articles = _articles(briefing, cluster)
+    title = briefing.title or briefing.cluster_id
+
+    def sentence_html(sentence) -> str:
+        notes = ",".join(
+            f'<a href="#source-{n}" title="{html.escape(_source_name(articles[n - 1]))}">{n}</a>'
+            for n in _tags(briefing, cluster, sentence)
+        )
+        return f"{html.escape(sentence.text)}<sup>{notes}</sup>"
+
+    paragraphs = _paragraphs(briefing.sentences)
+    body = [
+        f"<h1>{html.escape(title)}</h1>\n",
+        f'<p class="meta">{_count(len(articles), "source")} &middot; {briefing.words} words</p>\n',
+    ]
+    for number, paragraph in enumerate(paragraphs):
+        css = ' class="lede"' if number == 0 else ""
+        body.append(f"<p{css}>{' '.join(sentence_html(s) for s in paragraph)}</p>\n")
+    if not paragraphs:
+        body.append("<p><em>No sentence could be selected.</em></p>\n")
+    body.append('<h2>Sources</h2>\n<ol class="sources">\n')
+    body += [
+        f'<li id="source-{n}"><span title="{html.escape(a.source)}">'
+        f"{html.escape(_source_name(a))}</span></li>\n"
+        for n, a in enumerate(articles, start=1)
+    ]
+    body.append("</ol>\n")
+    if briefing.warnings:
+        body.append('<h2>Warnings</h2>\n<ul class="warnings">\n')
+        body += [f"<li>{html.escape(w)}</li>\n" for w in briefing.warnings]
+        body.append("</ul>\n")
+    return _page(title, "".join(body))
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One line of a run's index: a briefing, or a cluster that failed."""
+
+    id: str
+    title: str | None = None
+    first_sentence: str | None = None
+    sources: int = 0
+    link: str | None = None
+    failure: str | None = None
+
+    words: int = 0
+
+    @classmethod
+    def from_record(cls, record: dict, files: list[str], sources: int) -> IndexEntry:
+        sentences = record.get("sentences") or []
+        link = next((f for f in files if f.endswith(".html")), None) or next(iter(files), None)
+        return cls(
+            id=record["id"],
+            title=record.get("title"),
+            first_sentence=sentences[0]["text"] if sentences else None,
+            sources=sources,
+            link=link,
+            words=int(record.get("words") or 0),
+        )
+
+
+def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
+    """The run's front page: every briefing with its lede and sources, failures flagged."""
+    failed = sum(1 for e in entries if e.failure)
+    summary = _count(len(entries) - failed, "briefing")
+    if failed:
+        summary += f", {failed} failed"
+    rows = []
+    for entry in entries:
+        name = html.escape(entry.title or entry.id)
+        if entry.failure:
+            rows.append(
+                f'<tr><td><strong>{name}</strong><br><span class="failed">failed:</span> '
+                f'{html.escape(entry.failure)}</td><td class="n"></td></tr>\n'
+            )
+            continue
+        heading = f'<a href="{html.escape(entry.link)}">{name}</a>' if entry.link else name
+        lede = html.escape(entry.first_sentence or "")
+        rows.append(
+            f"<tr><td><strong>{heading}</strong><br>{lede}</td>"
+            f'<td class="n">{_count(entry.sources, "source")}<br>{entry.words} words</td></tr>\n'
+        )
+    body = (
+        f'<h1>{html.escape(title)}</h1>\n<p class="meta">{summary}</p>\n'
+        f"<table>\n{''.join(rows)}</table>\n"
+    )
+    return _page(title, body)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -1,0 +1,228 @@
+"""Command line entry point: ``python -m summarize`` with Hydra overrides.
+
+Exit statuses (for cron, systemd and monitoring): 0 every cluster has a briefing; 1 some
+clusters failed (each is recorded in the manifest with its reason); 2 a usage mistake, found
+before any cluster runs; 75 another run holds the output folder (nothing was touched; try
+later); 130 / 143 interrupted by Ctrl-C / SIGTERM (the folder is resumable: run again).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from summarize.config import register_configs, register_resolvers
+from summarize.runner import Interrupted, Runner, input_path
+from summarize.store import FolderBusy, write_json
+
+log = logging.getLogger("summarize")
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 75
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+LOG_NAME = "summarize.log"
+STAGES = ("cleaner", "splitter", "embedder", "dedup", "selector", "orderer", "rewriter", "runner")
+_started = False
+
+
+class UsageError(Exception):
+    """A mistake in the command line or configuration; the message says what to pass."""
+
+
+def _config_dir() -> str:
+    """``conf/`` inside an installed wheel, else the source checkout's top-level ``conf/``.
+
+    An absolute path, so that Hydra finds it whatever the working directory.
+    """
+    for candidate in (Path(__file__).parent / "conf", Path(__file__).resolve().parents[2] / "conf"):
+        if (candidate / "config.yaml").is_file():
+            return str(candidate)
+    raise RuntimeError("summarize: cannot find its conf/ folder; reinstall the package")
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Refuses the usual mistakes before any work, with the key to fix and what to pass."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        key = missing[0]
+        raise UsageError(f"{key} is required: pass {key}=...")
+    path = input_path(cfg)
+    if not path.exists():
+        raise UsageError(
+            f"input.path={cfg.input.path}: no such file or folder; give a .jsonl file, a folder "
+            "of cluster folders, or a folder of articles"
+        )
+    if not (path.is_dir() or path.is_file()):
+        raise UsageError(
+            f"input.path={cfg.input.path}: not a regular file or folder (a pipe or a device?)"
+        )
+    words = cfg.budget.words
+    if not isinstance(words, int) or words <= 0:
+        raise UsageError(f"budget.words={words}: give a positive number of words, e.g. 250")
+    rewriter = cfg.get("rewriter") or {}
+    model = rewriter.get("model") if hasattr(rewriter, "get") else None
+    if isinstance(model, str) and _looks_like_path(model) and not Path(model).expanduser().exists():
+        raise UsageError(f"rewriter.model={model}: no such file or folder")
+    for stage in STAGES:
+        node = cfg.get(stage)
+        if node is None:
+            continue
+        try:
+            instantiate(node)
+        except Exception as error:  # constructors validate their parameters: a bad value is ours
+            raise UsageError(f"{stage}: {_innermost(error)}") from None
+
+
+def _innermost(error: BaseException) -> str:
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error)
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", "./", "../", "~")) or Path(model).suffix == ".gguf"
+
+
+def _record_hydra_files(folder: Path) -> None:
+    """What Hydra would save in ``.hydra/``, written only once the run holds the folder."""
+    hydra_cfg = HydraConfig.get()
+    target = folder / ".hydra"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, node in (
+        ("hydra.yaml", OmegaConf.create({"hydra": hydra_cfg})),
+        ("overrides.yaml", hydra_cfg.overrides.task),
+    ):
+        (target / name).write_text(OmegaConf.to_yaml(node), encoding="utf-8")
+
+
+def _attach_log_file(folder: Path) -> logging.Handler:
+    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("[%(asctime)s][%(name)s][%(levelname)s] %(message)s"))
+    logging.getLogger().addHandler(handler)
+    return handler
+
+
+register_configs()
+register_resolvers()
+
+
+@hydra.main(version_base="1.3", config_path=_config_dir(), config_name="config")
+def _hydra_main(cfg: DictConfig) -> int:
+    global _started
+    _started = True
+    multirun = HydraConfig.get().mode == RunMode.MULTIRUN
+    try:
+        check_config(cfg)
+    except UsageError as error:
+        print(f"summarize: {error}", file=sys.stderr)
+        if multirun:
+            return EXIT_USAGE
+        sys.exit(EXIT_USAGE)
+    handlers: list[logging.Handler] = []
+
+    def on_locked(folder: Path) -> None:
+        _record_hydra_files(folder)
+        (folder / ".hydra" / "config.yaml").write_text(OmegaConf.to_yaml(cfg), encoding="utf-8")
+        handlers.append(_attach_log_file(folder))
+
+    status = 0
+    try:
+        report = Runner(cfg, on_locked=on_locked).run()
+    except FolderBusy as error:
+        print(f"summarize: {error}", file=sys.stderr)
+        status = EXIT_BUSY
+    except (KeyboardInterrupt, Interrupted) as error:
+        signal_name = "SIGTERM" if isinstance(error, Interrupted) else "Ctrl-C"
+        print(
+            f"summarize: interrupted ({signal_name}); run the same command again to finish",
+            file=sys.stderr,
+        )
+        status = EXIT_TERMINATED if isinstance(error, Interrupted) else EXIT_INTERRUPTED
+    except Exception as error:  # in a sweep Hydra would re-raise it and skip the leaderboard
+        if not multirun:
+            raise
+        log.exception("job failed")
+        manifest = Path(cfg.output.dir) / "manifest.json"
+        if not manifest.exists():
+            write_json(manifest, {"status": "failed", "error": f"{type(error).__name__}: {error}"})
+        status = EXIT_FAILED
+    else:
+        status = _print_report(report)
+    finally:
+        for handler in handlers:
+            logging.getLogger().removeHandler(handler)
+            handler.close()
+    if status and not multirun:
+        sys.exit(status)
+    return status
+
+
+def _print_report(report) -> int:
+    counts = report.manifest.counts
+    print(
+        f"summarize: {counts.succeeded} briefing(s) in {report.output_dir} "
+        f"({counts.done} written, {counts.skipped} complete already, {counts.failed} failed)"
+    )
+    metrics = report.metrics["mean"] if report.metrics else None
+    if metrics:
+        print(
+            "summarize: ROUGE F1 over {n} clusters: "
+            "R1 {r1:.2f}  R2 {r2:.2f}  RLsum {rl:.2f}".format(
+                n=report.metrics["clusters_scored"],
+                r1=metrics.get("rouge1_f", float("nan")),
+                r2=metrics.get("rouge2_f", float("nan")),
+                rl=metrics.get("rougeLsum_f", float("nan")),
+            )
+        )
+    if report.failed:
+        print(
+            f"summarize: {report.failed} cluster(s) failed; see "
+            f"{report.output_dir / 'manifest.json'}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    return 0
+
+
+def _route_output_dir(argv: list[str]) -> list[str]:
+    """``output.dir=X`` also names Hydra's run folder, so ``.hydra/`` and the log land in X.
+
+    (In a sweep each job keeps its own folder under the sweep directory.)
+    """
+    if any(arg in ("-m", "--multirun") for arg in argv):
+        return argv
+    chosen = [a.split("=", 1)[1] for a in argv if a.startswith("output.dir=")]
+    if chosen and not any(a.startswith("hydra.run.dir=") for a in argv):
+        return [*argv, f"hydra.run.dir={chosen[-1]}"]
+    return argv
+
+
+QUIET_LIBRARIES = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+"""Model libraries log and draw progress bars on every load; an operator's log wants neither."""
+
+
+def main() -> None:
+    for name, value in QUIET_LIBRARIES.items():
+        os.environ.setdefault(name, value)
+    sys.argv = [sys.argv[0], *_route_output_dir(sys.argv[1:])]
+    try:
+        _hydra_main()
+    except SystemExit as exit_:
+        # Hydra exits with 1 on a configuration it cannot compose: a usage mistake.
+        if exit_.code == 1 and not _started:
+            sys.exit(EXIT_USAGE)
+        raise
+
+
+if __name__ == "__main__":
+    main()
