@@ -299,6 +299,7 @@ class GuardedRewriter(ABC):
                             position=origin.position,
                             also_in=origin.also_in,
                             rewritten=True,
+                            background=origin.background,
                         )
                     )
             seen.add(normal)
