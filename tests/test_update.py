@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from summarize.app import build_summarizer, run
 from summarize.data import Article, Cluster
 from summarize.ingest import ClusterFailure, read_clusters
 from summarize.novelty import NoveltyFilter
 from summarize.pipeline import Summarizer
+from summarize.runner import build_summarizer, run
 
 from .conftest import FIXTURES, compose_config
 
