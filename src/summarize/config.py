@@ -71,6 +71,7 @@ class SummarizeConfig:
     selector: Any = MISSING
     orderer: Any = MISSING
     rewriter: Any = None
+    update: Any = None
     evaluation: Any = None
     run: RunConfig = field(default_factory=RunConfig)
     runner: Any = None

@@ -41,6 +41,54 @@ class Cluster:
     references: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     """Problems met while reading (a skipped file, say) that did not stop the cluster."""
+    previous_articles: tuple[Article, ...] = ()
+    """Articles the reader has already read; their indices never repeat a new article's."""
+    previous_summary: tuple[str, ...] = ()
+    """Sentences of briefings the reader has already been shown."""
+    since: str | None = None
+    """When the reader last read about the story (the previous briefing's date), for display."""
+
+    def __post_init__(self) -> None:
+        new = {a.index for a in self.articles}
+        reused = sorted(new & {a.index for a in self.previous_articles})
+        if reused:
+            raise ValueError(
+                f"cluster {self.id}: article indices {reused} are used by both new and previous "
+                "articles, so provenance would be ambiguous"
+            )
+
+    def with_previous(
+        self,
+        articles: tuple[Article, ...] | list[Article],
+        summary: tuple[str, ...] | list[str] = (),
+        since: str | None = None,
+    ) -> Cluster:
+        """This cluster as an update: ``articles`` and ``summary`` sentences were already read.
+
+        Previous articles are renumbered after the new ones; a new article whose text (up to
+        whitespace) is a previous one's is not news and moves to the previous articles.
+        """
+        seen = {" ".join(a.text.split()) for a in articles}
+        fresh = tuple(a for a in self.articles if " ".join(a.text.split()) not in seen)
+        if not fresh:
+            raise InputError(f"cluster {self.id}: every article was already read")
+        first = max(a.index for a in self.articles) + 1
+        repeated = [a for a in self.articles if a not in fresh]
+        previous = tuple(
+            dataclasses.replace(a, index=first + n) for n, a in enumerate([*articles, *repeated])
+        )
+        return dataclasses.replace(
+            self,
+            articles=fresh,
+            previous_articles=previous,
+            previous_summary=tuple(summary),
+            since=since,
+        )
+
+    @property
+    def has_previous(self) -> bool:
+        """Whether the reader has read about this story before (an update briefing is due)."""
+        return bool(self.previous_articles or self.previous_summary)
 
 
 @dataclass(frozen=True)
@@ -72,6 +120,29 @@ class Document:
 
 
 @dataclass
+class Previous:
+    """What the reader already read, split and embedded in the same space as the new sentences."""
+
+    document: Document | None
+    """The previous articles, cleaned and split (``None`` when only a briefing was shown)."""
+    summary: list[str]
+    """Sentences of briefings already shown."""
+    summary_embeddings: np.ndarray
+    since: str | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        sentences = self.document.sentences if self.document else []
+        return [s.text for s in sentences] + self.summary
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        if self.document is None:
+            return self.summary_embeddings
+        return np.vstack([self.document.embeddings, self.summary_embeddings])
+
+
+@dataclass
 class Candidates:
     """Distinct statements of a cluster after redundancy removal, the input of every selector.
 
@@ -96,6 +167,8 @@ class Candidates:
     """Per candidate: its sentence only makes sense after an earlier one of its article (opens
     with a pronoun or connective, or quotes nobody). The pipeline keeps such a sentence only
     next to an earlier chosen sentence of its article, and the orderer puts it there."""
+    concept_discount: dict = field(default_factory=dict)
+    """Update briefings: factor in [0, 1] on the weight of concepts the reader already read."""
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -130,6 +203,8 @@ class BriefingSentence:
     also_in: tuple[int, ...] = ()
     """Other articles that state the same thing."""
     rewritten: bool = False
+    background: bool = False
+    """In an update briefing: context the reader already had, given first as a reminder."""
 
 
 @dataclass

@@ -12,8 +12,10 @@ while they stay inside the input folder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +28,9 @@ from summarize.safe_text import printable
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_DEPTH = 64
 """Deepest JSON nesting a record may have; a cluster needs three levels."""
+PREVIOUS_FOLDER = "previous"
+"""Subfolder of a cluster folder with the articles its reader has already read."""
+_DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def input_files(path: str | Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         return []
-    return [file for folder in _cluster_folders(path) for file in folder.files]
+    return [file for folder in _cluster_folders(path) for file in (*folder.files, *folder.previous)]
 
 
 @dataclass(frozen=True)
@@ -79,22 +84,37 @@ class _Folder:
     files: list[Path]
     skipped: list[str]
     refused: str | None = None
+    previous: list[Path] = dataclasses.field(default_factory=list)
+    """Articles in its ``previous/`` subfolder: already read by the briefing's reader."""
     """Why the folder itself is not read (a link out of the input folder), if it is not."""
 
 
 def _cluster_folders(root: Path) -> list[_Folder]:
-    """One cluster per subfolder; a folder without subfolders is itself one cluster."""
+    """One cluster per subfolder; a folder without subfolders is itself one cluster.
+
+    A ``previous/`` subfolder holds a cluster's already-read articles, never a cluster.
+    """
     inside = root.resolve()
     folders = []
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or not entry.is_dir():
+        if entry.name.startswith(".") or entry.name == PREVIOUS_FOLDER or not entry.is_dir():
             continue
         if not _within(entry, inside):
             reason = f"{printable(entry)}: symbolic link to a folder outside the input folder"
             folders.append(_Folder(entry, [], [], refused=f"{reason}; not read"))
         else:
-            folders.append(_Folder(entry, *_article_files(entry, inside)))
-    return folders or [_Folder(root, *_article_files(root, inside))]
+            folders.append(_folder(entry, inside))
+    return folders or [_folder(root, inside)]
+
+
+def _folder(path: Path, inside: Path) -> _Folder:
+    files, skipped = _article_files(path, inside)
+    previous: list[Path] = []
+    earlier = path / PREVIOUS_FOLDER
+    if earlier.is_dir() and _within(earlier, inside):
+        previous, more = _article_files(earlier, inside)
+        skipped += more
+    return _Folder(path, files, skipped, previous=previous)
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -107,9 +127,43 @@ def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailur
         if folder.refused:
             yield ClusterFailure(folder.path.name, str(folder.path), folder.refused)
             continue
-        yield _cluster_from_files(
+        cluster = _cluster_from_files(
             folder.path.name, str(folder.path), folder.files, max_bytes, folder.skipped
         )
+        if folder.previous and isinstance(cluster, Cluster):
+            cluster = _with_previous_files(cluster, folder.previous, len(folder.files), max_bytes)
+        yield cluster
+
+
+def _with_previous_files(
+    cluster: Cluster, files: list[Path], first: int, max_bytes: int
+) -> Cluster:
+    """Adds the ``previous/`` articles, numbered from ``first`` (after the new files).
+
+    ``since`` is the latest ``YYYY-MM-DD`` that starts a previous file's name, if any.
+    """
+    articles, warnings = _read_files(files, first, max_bytes)
+    dates = sorted(m.group(0) for f in files if (m := _DATED.match(f.name)))
+    return dataclasses.replace(
+        cluster,
+        previous_articles=tuple(articles),
+        since=dates[-1] if dates else None,
+        warnings=(*cluster.warnings, *warnings),
+    )
+
+
+def _read_files(files: list[Path], first: int, max_bytes: int) -> tuple[list[Article], list[str]]:
+    """The readable files as articles numbered from ``first``; a warning for each skipped one."""
+    articles: list[Article] = []
+    warnings: list[str] = []
+    for number, file in enumerate(files, start=first):
+        try:
+            text = read_article_file(file, max_bytes)
+        except (InputError, OSError) as error:
+            warnings.append(f"skipped {printable(error, limit=500)}")
+            continue
+        articles.append(Article(index=number, text=text, source=str(file)))
+    return articles, warnings
 
 
 def _article_files(folder: Path, root: Path) -> tuple[list[Path], list[str]]:
@@ -185,15 +239,8 @@ def _cluster_from_files(
     max_bytes: int,
     skipped: list[str] | tuple[str, ...] = (),
 ) -> Cluster | ClusterFailure:
-    articles: list[Article] = []
-    warnings: list[str] = list(skipped)
-    for number, file in enumerate(files):
-        try:
-            text = read_article_file(file, max_bytes)
-        except (InputError, OSError) as error:
-            warnings.append(f"skipped {printable(error, limit=500)}")
-            continue
-        articles.append(Article(index=number, text=text, source=str(file)))
+    articles, unread = _read_files(files, 0, max_bytes)
+    warnings = [*skipped, *unread]
     if not articles:
         reason = "no readable article"
         if not files:
@@ -298,28 +345,14 @@ def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster
     articles: list[Article] = []
     warnings: list[str] = []
     for number, document in enumerate(documents):
-        source = f"{where}#documents[{number}]"
-        title = date = None
-        if isinstance(document, dict):
-            text = document.get("text")
-            title, date = _optional_str(document, "title"), _optional_str(document, "date")
+        article = _article(document, number, f"{where}#documents[{number}]")
+        if isinstance(article, str):
+            warnings.append(f"skipped {article}")
         else:
-            text = document
-        if not isinstance(text, str):
-            warnings.append(f"skipped {source}: article is not text")
-        elif not text.strip():
-            warnings.append(f"skipped {source}: empty article")
-        elif "\x00" in text:
-            warnings.append(f"skipped {source}: binary content (NUL characters)")
-        else:
-            articles.append(Article(index=number, text=text, source=source, title=title, date=date))
+            articles.append(article)
     if not articles:
         raise InputError(f"{where}: no readable article: " + "; ".join(warnings))
-    references = record.get("summaries", ())
-    if isinstance(references, str):
-        references = (references,)
-    if not isinstance(references, list | tuple) or not all(isinstance(r, str) for r in references):
-        raise InputError(f"{where}: 'summaries' must be a list of strings")
+    references = _strings(record, "summaries", where)
     return Cluster(
         id=cluster_id,
         articles=tuple(articles),
@@ -328,7 +361,60 @@ def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster
         date=_optional_str(record, "date"),
         references=tuple(r for r in references if r.strip()),
         warnings=tuple(warnings),
+        previous_articles=_previous_articles(record, len(documents), where),
+        previous_summary=tuple(s for s in _strings(record, "previous_summary", where) if s.strip()),
+        since=_optional_str(record, "since"),
     )
+
+
+def _article(document: object, index: int, source: str) -> Article | str:
+    """One entry of a documents list (a string, or an object with text/title/date).
+
+    Returns the article, or what is wrong with it (prefixed by ``source``).
+    """
+    title = date = None
+    if isinstance(document, dict):
+        text = document.get("text")
+        title, date = _optional_str(document, "title"), _optional_str(document, "date")
+    else:
+        text = document
+    if not isinstance(text, str):
+        return f"{source}: article is not text"
+    if not text.strip():
+        return f"{source}: empty article"
+    if "\x00" in text:
+        return f"{source}: binary content (NUL characters)"
+    return Article(index=index, text=text, source=source, title=title, date=date)
+
+
+def _previous_articles(record: dict, first: int, where: str) -> tuple[Article, ...]:
+    """``previous_documents``, numbered from ``first`` so that no index repeats a new article's.
+
+    A reader's history that cannot be read is an error, not a warning: quietly dropping it would
+    turn an update briefing into one that repeats what the reader knows.
+    """
+    documents = record.get("previous_documents", [])
+    if not isinstance(documents, list):
+        raise InputError(
+            f"{where}: 'previous_documents' must be a list of articles "
+            f"(strings or objects with 'text'), got {type(documents).__name__}"
+        )
+    articles = []
+    for number, document in enumerate(documents):
+        article = _article(document, first + number, f"{where}#previous_documents[{number}]")
+        if isinstance(article, str):
+            raise InputError(article)
+        articles.append(article)
+    return tuple(articles)
+
+
+def _strings(record: dict, key: str, where: str) -> tuple[str, ...]:
+    values = record.get(key, ())
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise InputError(f"{where}: '{key}' must be a list of strings")
+    return tuple(values)
 
 
 def _optional_str(record: dict, key: str) -> str | None:

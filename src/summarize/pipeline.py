@@ -24,7 +24,9 @@ from summarize.data import (
     Cluster,
     Document,
     InputError,
+    Previous,
     Sentence,
+    count_words,
 )
 from summarize.dedup import RedundancyRemover
 from summarize.safe_text import printable
@@ -52,6 +54,14 @@ class Selector(Protocol):
 
 class Orderer(Protocol):
     def order(self, candidates: Candidates, chosen: list[int]) -> list[int]: ...
+
+
+class UpdateMethod(Protocol):
+    background: bool
+
+    def applies(self, cluster: Cluster) -> bool: ...
+
+    def transform(self, candidates: Candidates, previous: Previous) -> Candidates: ...
 
 
 class Rewriter(Protocol):
@@ -107,6 +117,7 @@ class Summarizer:
         orderer: Orderer,
         budget_words: int = 250,
         rewriter: Rewriter | None = None,
+        update: UpdateMethod | None = None,
     ) -> None:
         if budget_words <= 0:
             raise ValueError(f"budget.words must be positive, got {budget_words}")
@@ -118,24 +129,24 @@ class Summarizer:
         self.orderer = orderer
         self.budget_words = budget_words
         self.rewriter = rewriter
+        self.update = update
+        """Update briefings for clusters with previous state; ``None`` ignores that state."""
 
     def prepare(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Candidates:
         """Cleaning, splitting, embedding and redundancy removal: all but the selection."""
+        return self._prepare(cluster, timings, with_previous=False)[0]
+
+    def _prepare(
+        self, cluster: Cluster, timings: dict[str, float] | None, with_previous: bool
+    ) -> tuple[Candidates, Previous | None]:
+        """The candidates and, for an update briefing, what the reader already read.
+
+        New and previous sentences are embedded in one call, so that embedders fitted per call
+        (TF-IDF) put both in the same space.
+        """
         warnings = list(cluster.warnings)
         with timed(timings, "clean"):
-            articles = []
-            for article in cluster.articles:
-                capped, cut = self.cleaner.cap(article)
-                if cut:
-                    warnings.append(
-                        f"{printable(article.source)}: {len(article.text):,} characters, only "
-                        f"the first {len(capped.text):,} were read (cleaner.max_chars)"
-                    )
-                cleaned = self.cleaner.clean(capped)
-                if cleaned.text.strip():
-                    articles.append(cleaned)
-                else:
-                    warnings.append(f"skipped {article.source}: no story text left after cleaning")
+            articles = self._clean(cluster.articles, warnings)
         if not articles:
             raise InputError(
                 f"cluster {printable(cluster.id)}: no article has story text after cleaning"
@@ -144,41 +155,101 @@ class Summarizer:
         warnings.extend(_cluster_shape_warnings(cluster))
 
         with timed(timings, "split"):
-            sentences: list[Sentence] = []
-            for article in articles:
-                split, truncated = self.splitter.split(article)
-                if truncated:
-                    warnings.append(
-                        f"{article.source}: long article, only its first {len(split)} "
-                        "sentences were considered"
-                    )
-                sentences.extend(split)
+            sentences = self._split(articles, warnings)
         if not sentences:
             raise InputError(
                 f"cluster {printable(cluster.id)}: no sentence long enough to summarize in "
                 + ", ".join(a.source for a in articles)
             )
+        previous_articles: list[Article] = []
+        previous_sentences: list[Sentence] = []
+        summary = list(cluster.previous_summary) if with_previous else []
+        if with_previous:
+            with timed(timings, "clean"):
+                previous_articles = self._clean(cluster.previous_articles, warnings)
+            with timed(timings, "split"):
+                previous_sentences = self._split(previous_articles, warnings)
+        texts = [s.text for s in sentences + previous_sentences] + summary
         with timed(timings, "embed"):
-            embeddings = self.embedder.encode([s.text for s in sentences])
-        document = Document(cluster, sentences, embeddings, warnings)
+            embeddings = self.embedder.encode(texts)
+        document = Document(cluster, sentences, embeddings[: len(sentences)], warnings)
         with timed(timings, "dedup"):
-            return self.dedup.transform(document)
+            candidates = self.dedup.transform(document)
+        if not with_previous:
+            return candidates, None
+        rest = embeddings[len(sentences) :]
+        previous_document = None
+        if previous_sentences:
+            previous_cluster = dataclasses.replace(
+                cluster, articles=tuple(previous_articles), previous_articles=(), warnings=()
+            )
+            previous_document = Document(
+                previous_cluster, previous_sentences, rest[: len(previous_sentences)]
+            )
+        previous = Previous(
+            previous_document, summary, rest[len(previous_sentences) :], since=cluster.since
+        )
+        return candidates, previous
+
+    def _clean(self, articles: tuple[Article, ...], warnings: list[str]) -> list[Article]:
+        cleaned_articles = []
+        for article in articles:
+            capped, cut = self.cleaner.cap(article)
+            if cut:
+                warnings.append(
+                    f"{printable(article.source)}: {len(article.text):,} characters, only "
+                    f"the first {len(capped.text):,} were read (cleaner.max_chars)"
+                )
+            cleaned = self.cleaner.clean(capped)
+            if cleaned.text.strip():
+                cleaned_articles.append(cleaned)
+            else:
+                warnings.append(f"skipped {article.source}: no story text left after cleaning")
+        return cleaned_articles
+
+    def _split(self, articles: list[Article], warnings: list[str]) -> list[Sentence]:
+        sentences: list[Sentence] = []
+        for article in articles:
+            split, truncated = self.splitter.split(article)
+            if truncated:
+                warnings.append(
+                    f"{article.source}: long article, only its first {len(split)} "
+                    "sentences were considered"
+                )
+            sentences.extend(split)
+        return sentences
 
     def summarize(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Briefing:
-        candidates = self.prepare(cluster, timings)
+        update = self.update is not None and self.update.applies(cluster)
+        candidates, previous = self._prepare(cluster, timings, with_previous=update)
         document = candidates.document
         assert document is not None
+        background: list[BriefingSentence] = []
+        budget = self.budget_words
+        if previous is not None:
+            assert self.update is not None
+            with timed(timings, "novelty"):
+                candidates = self.update.transform(candidates, previous)
+                background = self._background(previous)
+            budget -= sum(count_words(s.text) for s in background)
         with timed(timings, "select"):
-            chosen = self._select_readable(candidates)
+            chosen = self._select_readable(candidates, budget)
             ordered = self.orderer.order(candidates, chosen)
         briefing = Briefing(
             cluster_id=cluster.id,
             title=cluster.title
             or next((a.title for a in document.cluster.articles if a.title), None),
-            sentences=[_briefing_sentence(candidates, i) for i in ordered],
+            sentences=background + [_briefing_sentence(candidates, i) for i in ordered],
             articles=document.cluster.articles,
             warnings=list(document.warnings),
         )
+        if previous is not None:
+            briefing.details["update"] = {
+                "since": cluster.since,
+                "previous_articles": len(cluster.previous_articles),
+            }
+            if background and previous.document is not None:  # sources of the background
+                briefing.articles += previous.document.cluster.articles
         if self.rewriter is not None:
             with timed(timings, "rewrite"):
                 briefing = self.rewriter.rewrite(
@@ -186,7 +257,9 @@ class Summarizer:
                 )
         return briefing
 
-    def _select_readable(self, candidates: Candidates, rounds: int = 3) -> list[int]:
+    def _select_readable(
+        self, candidates: Candidates, budget_words: int, rounds: int = 3
+    ) -> list[int]:
         """The selector's choice, minus sentences that would dangle, with the budget refilled.
 
         A sentence that needs context ("She said...") stays only when an earlier sentence of
@@ -198,13 +271,24 @@ class Summarizer:
             if not allowed.any():
                 break
             index = np.flatnonzero(allowed)
-            picked = self.selector.select(candidates.subset(index), self.budget_words)
+            picked = self.selector.select(candidates.subset(index), budget_words)
             chosen = [int(index[i]) for i in picked]
             dangling = orphans(candidates, chosen)
             if not dangling:
                 return chosen
             allowed[dangling] = False
         return [i for i in chosen if i not in set(orphans(candidates, chosen))]
+
+    def _background(self, previous: Previous) -> list[BriefingSentence]:
+        """One sentence of what the reader already knew: the one the selector values most."""
+        assert self.update is not None
+        if not self.update.background or previous.document is None:
+            return []
+        candidates = self.dedup.transform(previous.document)
+        chosen = self.selector.select(candidates, self.budget_words // 3)
+        if not chosen:
+            return []
+        return [dataclasses.replace(_briefing_sentence(candidates, chosen[0]), background=True)]
 
 
 def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:

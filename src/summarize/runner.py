@@ -159,6 +159,7 @@ def build_summarizer(config: dict | DictConfig) -> Summarizer:
         orderer=instantiate(config["orderer"]),
         budget_words=config["budget"]["words"],
         rewriter=instantiate(config["rewriter"]) if config.get("rewriter") else None,
+        update=instantiate(config["update"]) if config.get("update") else None,
     )
 
 

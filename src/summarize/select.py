@@ -389,6 +389,8 @@ class ConceptCoverageSelector(_PriorMixin):
         kept = sorted(c for c, f in frequency.items() if f >= min_df)
         vocabulary = {c: i for i, c in enumerate(kept)}
         weights = np.array([frequency[c] for c in vocabulary], dtype=np.float64)
+        if candidates.concept_discount:  # update briefing: what the reader knows weighs less
+            weights *= [candidates.concept_discount.get(c, 1.0) for c in kept]
 
         rows, cols = [], []
         for row, sentence in enumerate(candidates.sentences):

@@ -25,6 +25,7 @@ SENTENCES_PER_PARAGRAPH = 3
 
 def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
     sources = {a.index: a.source for a in _articles(briefing, cluster)}
+    update = "update" in briefing.details  # plain briefings keep their bytes
     record = {
         "id": briefing.cluster_id,
         "title": briefing.title,
@@ -38,6 +39,7 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
                 "source": sources.get(s.article),
                 "also_in": list(s.also_in),
                 **({"rewritten": True} if s.rewritten else {}),
+                **({"new": not s.background, "background": s.background} if update else {}),
             }
             for s in briefing.sentences
         ],
@@ -109,6 +111,12 @@ def _paragraphs(sentences: list) -> list[list]:
     return [sentences[:1]] + [rest[i : i + step] for i in range(0, len(rest), step)]
 
 
+def _new_since(briefing: Briefing) -> str:
+    """The update line: what the reader is told this briefing covers."""
+    since = briefing.details["update"].get("since")
+    return f"New since {since}" if since else "New since your last briefing"
+
+
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     """Every piece of article-derived text goes through ``markdown_text``/``markdown_code``, so
     a rendered briefing shows it as written and it can never become a tag or a link."""
@@ -119,10 +127,13 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
         f"Cluster {markdown_code(briefing.cluster_id)}.*",
         "",
     ]
+    if "update" in briefing.details:
+        lines += [f"*{markdown_text(_new_since(briefing))}*", ""]
     paragraphs = [
         " ".join(
             # The citation's brackets stay literal: a space follows them, so no link forms.
-            f"{markdown_text(s.text)} [{', '.join(str(n) for n in _tags(briefing, cluster, s))}]"
+            ("**Background:** " if s.background else "")
+            + f"{markdown_text(s.text)} [{', '.join(str(n) for n in _tags(briefing, cluster, s))}]"
             for s in paragraph
         )
         for paragraph in _paragraphs(briefing.sentences)
@@ -184,13 +195,16 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
             f'<a href="#source-{n}" title="{html.escape(_source_name(articles[n - 1]))}">{n}</a>'
             for n in _tags(briefing, cluster, sentence)
         )
-        return f"{html.escape(sentence.text)}<sup>{notes}</sup>"
+        marker = "<strong>Background:</strong> " if sentence.background else ""
+        return f"{marker}{html.escape(sentence.text)}<sup>{notes}</sup>"
 
     paragraphs = _paragraphs(briefing.sentences)
     body = [
         f"<h1>{html.escape(title)}</h1>\n",
         f'<p class="meta">{_count(len(articles), "source")} &middot; {briefing.words} words</p>\n',
     ]
+    if "update" in briefing.details:
+        body.append(f'<p class="update"><em>{html.escape(_new_since(briefing))}</em></p>\n')
     for number, paragraph in enumerate(paragraphs):
         css = ' class="lede"' if number == 0 else ""
         body.append(f"<p{css}>{' '.join(sentence_html(s) for s in paragraph)}</p>\n")

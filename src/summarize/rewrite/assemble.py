@@ -126,6 +126,7 @@ def _rewritten(sentence: str, origin: BriefingSentence) -> BriefingSentence:
         position=origin.position,
         also_in=origin.also_in,
         rewritten=True,
+        background=origin.background,
     )
 
 
