@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from summarize.copies import CopyDetector, describe
 from summarize.data import (
     Article,
     Briefing,
@@ -103,6 +104,7 @@ class Summarizer:
         orderer: Orderer,
         budget_words: int = 250,
         rewriter: Rewriter | None = None,
+        copies: CopyDetector | None = None,
     ) -> None:
         if budget_words <= 0:
             raise ValueError(f"budget.words must be positive, got {budget_words}")
@@ -114,6 +116,7 @@ class Summarizer:
         self.orderer = orderer
         self.budget_words = budget_words
         self.rewriter = rewriter
+        self.copies = copies if copies is not None else CopyDetector()
 
     def prepare(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Candidates:
         """Cleaning, splitting, embedding and redundancy removal: all but the selection."""
@@ -150,6 +153,9 @@ class Summarizer:
             embeddings = self.embedder.encode([s.text for s in sentences])
         document = Document(cluster, sentences, embeddings, warnings)
         with timed(timings, "dedup"):
+            source_of, republished = self.copies.detect(document, self.dedup.threshold)
+            document.source_of = source_of
+            warnings.extend(describe(r, document) for r in republished)
             return self.dedup.transform(document)
 
     def summarize(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Briefing:
@@ -166,6 +172,7 @@ class Summarizer:
             sentences=[_briefing_sentence(candidates, i) for i in ordered],
             articles=document.cluster.articles,
             warnings=list(document.warnings),
+            details={"republished": republished(document)} if document.source_of else {},
         )
         if self.rewriter is not None:
             with timed(timings, "rewrite"):
@@ -177,12 +184,23 @@ class Summarizer:
 
 def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:
     sentence = candidates.sentences[index]
+    document = candidates.document
+    own = document.source(sentence.article) if document is not None else sentence.article
     return BriefingSentence(
         text=sentence.text,
         article=sentence.article,
         position=sentence.position,
-        also_in=tuple(a for a in candidates.stated_by[index] if a != sentence.article),
+        also_in=tuple(a for a in candidates.stated_by[index] if a != own),
     )
+
+
+def republished(document: Document) -> list[dict[str, int]]:
+    """``[{"article": 1, "copy_of": 0}]``: the articles counted as copies, for the record."""
+    return [
+        {"article": article, "copy_of": source}
+        for article, source in enumerate(document.source_of)
+        if article != source
+    ]
 
 
 def _cluster_shape_warnings(cluster: Cluster) -> list[str]:

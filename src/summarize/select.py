@@ -377,14 +377,15 @@ class ConceptCoverageSelector(_PriorMixin):
         assert document is not None
         stem = self._stem
         concepts_of = {id(s): _bigram_concepts(s.text, stem) for s in document.sentences}
-        article_concepts: dict[int, set[tuple[str, str]]] = {}
+        source_concepts: dict[int, set[tuple[str, str]]] = {}
         for sentence in document.sentences:
-            article_concepts.setdefault(sentence.article, set()).update(concepts_of[id(sentence)])
+            source = document.source(sentence.article)
+            source_concepts.setdefault(source, set()).update(concepts_of[id(sentence)])
         frequency: dict[tuple[str, str], int] = {}
-        for concepts in article_concepts.values():
+        for concepts in source_concepts.values():
             for concept in concepts:
                 frequency[concept] = frequency.get(concept, 0) + 1
-        min_df = min(self.min_df, len(article_concepts))
+        min_df = min(self.min_df, len(source_concepts))
         kept = sorted(c for c, f in frequency.items() if f >= min_df)
         vocabulary = {c: i for i, c in enumerate(kept)}
         weights = np.array([frequency[c] for c in vocabulary], dtype=np.float64)
