@@ -68,13 +68,21 @@ def test_lead_takes_each_articles_first_sentence_in_turn(candidates):
 
 def test_concept_coverage_starts_with_a_fact_most_outlets_report(candidates):
     first = ConceptCoverageSelector().select(candidates, 250)[0]
-    assert candidates.support[first] >= 3
+    assert candidates.n_articles == 3  # the near-copy of the wire story is not a source
+    assert 2 * candidates.support[first] > candidates.n_articles
 
 
 def test_graph_methods_rank_the_main_event_first(candidates):
-    for selector in (TextRankSelector(), ConceptCoverageSelector()):
-        top = candidates.sentences[selector.select(candidates, 250)[0]].text
-        assert any(word in top for word in ("span", "bridge", "Bridge")), top
+    top = candidates.sentences[TextRankSelector().select(candidates, 250)[0]].text
+    assert any(word in top for word in ("span", "bridge", "Bridge")), top
+
+
+def test_concept_coverage_takes_the_death_toll_early(candidates):
+    # gain per words ** 0.75 may open on a short supported fact; the toll follows within three
+    picks = [
+        candidates.sentences[i].text for i in ConceptCoverageSelector().select(candidates, 250)
+    ]
+    assert any("killed" in text for text in picks[:3]), picks[:3]
 
 
 def test_mmr_with_lambda_one_is_the_centroid_ranking(candidates):

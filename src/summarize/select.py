@@ -361,7 +361,9 @@ class ConceptCoverageSelector:
 
     The summary maximises the total weight of the distinct concepts it covers, so facts
     repeated across outlets are taken once each. Each step takes the sentence with the best
-    ``new weight / words ** cost_exponent`` that still fits. ``support_weight`` and
+    ``new weight / words ** cost_exponent`` that still fits. Sentences shorter than
+    ``min_words`` (fragments, datelines, one-line quotes) are considered only to fill what is
+    left of the budget when no longer sentence fits. ``support_weight`` and
     ``position_weight`` scale a sentence's gain by ``1 + weight * prior`` (cross-source support
     in [0, 1], lead bonus ``1 / (1 + position)``), so they break near-ties without a scale of
     their own.
@@ -372,8 +374,9 @@ class ConceptCoverageSelector:
         min_df: int = 2,
         min_df_share: float = 0.1,
         cost_exponent: float = 0.75,
+        min_words: int = 8,
         support_weight: float = 0.0,
-        position_weight: float = 0.0,
+        position_weight: float = 0.1,
     ) -> None:
         if min_df < 1:
             raise ValueError(f"selector.min_df must be at least 1, got {min_df}")
@@ -381,11 +384,14 @@ class ConceptCoverageSelector:
             raise ValueError(f"selector.min_df_share must be in [0, 1], got {min_df_share}")
         if not 0.0 <= cost_exponent <= 1.0:
             raise ValueError(f"selector.cost_exponent must be in [0, 1], got {cost_exponent}")
+        if min_words < 0:
+            raise ValueError(f"selector.min_words must not be negative, got {min_words}")
         if support_weight < 0 or position_weight < 0:
             raise ValueError("selector.support_weight and position_weight must not be negative")
         self.min_df = min_df
         self.min_df_share = min_df_share
         self.cost_exponent = cost_exponent
+        self.min_words = min_words
         self.support_weight = support_weight
         self.position_weight = position_weight
 
@@ -410,15 +416,18 @@ class ConceptCoverageSelector:
         uncovered = np.array(list(weights.values()), dtype=np.float64)
         chosen: list[int] = []
         remaining = budget_words
-        open_ = words <= remaining
-        while open_.any():
-            ratio = np.where(open_, (has @ uncovered) * bonus / cost, -np.inf)
-            best = int(np.argmax(ratio))
-            chosen.append(best)
-            uncovered[has[best].indices] = 0.0
-            remaining -= int(words[best])
-            open_ &= words <= remaining
-            open_[best] = False
+        taken = np.zeros(n, dtype=bool)
+        for eligible in (words >= self.min_words, np.ones(n, dtype=bool)):
+            open_ = eligible & ~taken & (words <= remaining)
+            while open_.any():
+                ratio = np.where(open_, (has @ uncovered) * bonus / cost, -np.inf)
+                best = int(np.argmax(ratio))
+                chosen.append(best)
+                taken[best] = True
+                uncovered[has[best].indices] = 0.0
+                remaining -= int(words[best])
+                open_ &= words <= remaining
+                open_[best] = False
         return chosen
 
 
