@@ -77,12 +77,12 @@ def test_graph_methods_rank_the_main_event_first(candidates):
     assert any(word in top for word in ("span", "bridge", "Bridge")), top
 
 
-def test_concept_coverage_takes_the_death_toll_early(candidates):
-    # gain per words ** 0.75 may open on a short supported fact; the toll follows within three
-    picks = [
-        candidates.sentences[i].text for i in ConceptCoverageSelector().select(candidates, 250)
-    ]
-    assert any("killed" in text for text in picks[:3]), picks[:3]
+def test_concept_coverage_takes_the_event_every_source_reports(candidates):
+    # gain per words ** 0.75 may open on a short supported fact (the reader's order is the
+    # orderer's job); the collapse that all three sources report is still taken
+    chosen = ConceptCoverageSelector().select(candidates, 250)
+    event = [i for i in chosen if "fell into the Tallis" in candidates.sentences[i].text]
+    assert event and candidates.support[event[0]] == candidates.n_articles == 3
 
 
 def test_mmr_with_lambda_one_is_the_centroid_ranking(candidates):
