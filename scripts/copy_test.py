@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--embedder", default="minilm", choices=["tfidf", "minilm"])
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     summarizer, evaluator = build([f"embedder={args.embedder}", *args.overrides])
     plain, copied = [], []
     recognised = 0
