@@ -23,6 +23,7 @@ import numpy as np
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
+from summarize.app import build_summarizer
 from summarize.config import register_configs
 from summarize.data import Article, Cluster
 from summarize.evaluate import mean_scores
@@ -66,16 +67,7 @@ def build(overrides: list[str]) -> tuple[Summarizer, object]:
     register_configs()
     with initialize_config_dir(config_dir=str(CONF), version_base=None):
         cfg = compose("config", overrides=overrides)
-    summarizer = Summarizer(
-        cleaner=instantiate(cfg.cleaner),
-        splitter=instantiate(cfg.splitter),
-        embedder=instantiate(cfg.embedder),
-        dedup=instantiate(cfg.dedup),
-        selector=instantiate(cfg.selector),
-        orderer=instantiate(cfg.orderer),
-        budget_words=cfg.budget.words,
-    )
-    return summarizer, instantiate(cfg.evaluation)
+    return build_summarizer(cfg), instantiate(cfg.evaluation)
 
 
 def main(argv: list[str] | None = None) -> int:
