@@ -107,7 +107,12 @@ def test_bad_inputs_fail_alone_and_set_the_exit_status(bad_inputs, tmp_path):
     assert len(records["twins"]["sentences"]) == len(
         {s["text"] for s in records["twins"]["sentences"]}
     )
-    assert all(s["also_in"] == [1, 2] for s in records["twins"]["sentences"])
+    # identical articles are one source: no sentence is "also reported" by a copy of itself
+    assert all(s["also_in"] == [] for s in records["twins"]["sentences"])
+    assert records["twins"]["republished"] == [
+        {"article": 1, "copy_of": 0},
+        {"article": 2, "copy_of": 0},
+    ]
     assert "only its first 200 sentences" in " | ".join(records["huge"]["warnings"])
     assert records["huge"]["words"] <= 250
     assert manifest["timings"]["peak_rss_mb"] < 1500

@@ -43,9 +43,12 @@ def test_paraphrases_across_outlets_collapse_into_one_supported_fact(candidates)
     assert len(mayor) == 1, "the four outlets' sentences on the emergency are one fact"
     group = candidates.members[mayor[0]]
     assert len({s.article for s in group}) == 4
-    assert candidates.support[mayor[0]] == 4 and candidates.stated_by[mayor[0]] == (0, 1, 2, 3)
+    # Meridian's wire story (article 1) is republished by Bayside Daily (article 2): one source
+    assert candidates.source_of == (0, 2, 2, 3)
+    assert candidates.support[mayor[0]] == 3 and candidates.stated_by[mayor[0]] == (0, 2, 3)
     representative = candidates.sentences[mayor[0]]
-    assert representative.position == min(s.position for s in group)
+    originals = [s for s in group if s.article != 1]
+    assert representative.position == min(s.position for s in originals)
 
 
 def test_every_sentence_belongs_to_exactly_one_candidate(candidates):
@@ -66,7 +69,8 @@ def test_identical_articles_collapse_to_one_copy(sample_cluster, minilm):
     cluster = dataclasses.replace(sample_cluster, articles=copies)
     candidates = prepare(cluster, minilm)
     assert len(candidates) == len(candidates.document.sentences) // 3
-    assert set(candidates.support.tolist()) == {3}
+    assert candidates.source_of == (0, 0, 0) and candidates.n_articles == 1
+    assert set(candidates.support.tolist()) == {1}  # copies are one source, not three
 
 
 def test_threshold_must_be_a_similarity():

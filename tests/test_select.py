@@ -69,19 +69,26 @@ def test_lead_takes_each_articles_first_sentence_in_turn(candidates):
 
 def test_concept_coverage_starts_with_a_fact_other_outlets_confirm(candidates):
     first = ConceptCoverageSelector().select(candidates, 250)[0]
+    assert candidates.n_articles == 3  # the near-copy of the wire story is not a source
     # Support counts an outlet only when it states the fact in shared words (dedup.SupportRule),
-    # so paraphrases ("died" for "were killed") no longer count and 2 is the floor here.
+    # so paraphrases ("died" for "were killed") do not count.
     assert candidates.support[first] >= 2
 
 
 def test_graph_methods_rank_the_main_event_first(candidates):
-    # The event itself (the span fell), as at least two outlets report it in shared words (the
-    # support rule no longer counts paraphrases): a handful of the sample's candidates.
-    for selector in (TextRankSelector(), ConceptCoverageSelector()):
-        first = selector.select(candidates, 250)[0]
-        top = candidates.sentences[first].text
-        assert candidates.support[first] >= 2, top
-        assert "span" in top and any(verb in top for verb in ("fell", "collapsed", "dropped")), top
+    # The event itself (the span fell), as at least two sources report it in shared words.
+    first = TextRankSelector().select(candidates, 250)[0]
+    top = candidates.sentences[first].text
+    assert candidates.support[first] >= 2, top
+    assert "span" in top and any(verb in top for verb in ("fell", "collapsed", "dropped")), top
+
+
+def test_concept_coverage_takes_the_event_every_source_reports(candidates):
+    # gain per words ** 0.75 may open on a short supported fact (the reader's order is the
+    # orderer's job); the collapse that the sources report is still taken
+    chosen = ConceptCoverageSelector().select(candidates, 250)
+    event = [i for i in chosen if "fell into the Tallis" in candidates.sentences[i].text]
+    assert event and candidates.support[event[0]] >= 2
 
 
 def test_mmr_with_lambda_one_is_the_centroid_ranking(candidates):

@@ -117,6 +117,16 @@ class Document:
     embeddings: np.ndarray
     """Float32, one L2-normalised row per sentence."""
     warnings: list[str] = field(default_factory=list)
+    source_of: tuple[int, ...] = ()
+    """Article index -> index of the article it republishes (itself when it is an original);
+    empty when no copy detection ran, i.e. every article is its own source."""
+
+    def source(self, article: int) -> int:
+        return self.source_of[article] if article < len(self.source_of) else article
+
+    @property
+    def n_sources(self) -> int:
+        return len({self.source(a.index) for a in self.cluster.articles})
 
 
 @dataclass
@@ -147,7 +157,8 @@ class Candidates:
     """Distinct statements of a cluster after redundancy removal, the input of every selector.
 
     ``sentences[i]`` stands for the group ``members[i]`` of near-duplicate sentences;
-    ``stated_by[i]`` are the articles that state it, closely or loosely, and ``support[i]`` is
+    ``stated_by[i]`` are the independent sources that state it, closely or loosely (each named
+    by its original article: a republished copy is not a second source), and ``support[i]`` is
     their number.
     """
 
@@ -159,6 +170,7 @@ class Candidates:
     centroid: np.ndarray
     """Mean embedding of all sentences, duplicates included, so repeated facts weigh more."""
     n_articles: int
+    """Independent sources: articles, with each group of republished copies counted once."""
     redundancy_threshold: float
     references: tuple[str, ...] = ()
     document: Document | None = None
@@ -169,6 +181,8 @@ class Candidates:
     next to an earlier chosen sentence of its article, and the orderer puts it there."""
     concept_discount: dict = field(default_factory=dict)
     """Update briefings: factor in [0, 1] on the weight of concepts the reader already read."""
+    source_of: tuple[int, ...] = ()
+    """As ``Document.source_of``: article index -> its source's original article."""
 
     def __len__(self) -> int:
         return len(self.sentences)

@@ -5,7 +5,9 @@ group becomes one candidate. Grouping by connected components (single link) guar
 two candidates are that similar, which is what lets every selector promise a briefing without
 repeats. Which articles state a candidate is decided separately, by a ``SupportRule`` against
 the candidate's representative sentence: it is the briefing's provenance ("also reported by")
-and a salience signal, since facts that many outlets repeat are the core of the story.
+and a salience signal, since facts that many outlets repeat are the core of the story. Outlets
+are counted as independent sources (``Document.source_of``): a republished copy of an article
+adds no support, does not weigh in the centroid, and never stands for a group its original is in.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from summarize.context import needs_context
+from summarize.copies import source_weights
 from summarize.data import Candidates, Document
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
@@ -119,19 +122,25 @@ class RedundancyRemover:
         for index, label in enumerate(labels):
             groups.setdefault(int(label), []).append(index)
 
-        n_articles = len(document.cluster.articles)
+        sources = np.array([document.source(s.article) for s in sentences])
+        copied = sources != np.array([s.article for s in sentences])
         loose = similarity >= min(self.support_rule.threshold, self.support_rule.close_threshold)
         dangling = [needs_context(s.text) for s in sentences]
         ordered = sorted(groups.values(), key=lambda members: min(members))
         representatives: list[int] = []
         stated_by: list[tuple[int, ...]] = []
         for members in ordered:
-            # a member that stands alone speaks for the group ("Mayor Ruiz said", not "She said")
-            representative = min(members, key=lambda i: (dangling[i], sentences[i].position, i))
+            # a member that stands alone speaks for the group ("Mayor Ruiz said", not "She said"),
+            # and an original's sentence rather than its copy's
+            representative = min(
+                members, key=lambda i: (dangling[i], bool(copied[i]), sentences[i].position, i)
+            )
             representatives.append(representative)
             stated_by.append(self._stated_by(document, representative, members, loose, similarity))
 
-        centroid = embeddings.mean(axis=0)
+        articles = np.array([s.article for s in sentences])
+        weight = source_weights(document.source_of)[articles] if document.source_of else None
+        centroid = np.average(embeddings, axis=0, weights=weight)
         norm = float(np.linalg.norm(centroid))
         return Candidates(
             sentences=[sentences[i] for i in representatives],
@@ -140,11 +149,12 @@ class RedundancyRemover:
             members=[[sentences[i] for i in members] for members in ordered],
             stated_by=stated_by,
             centroid=(centroid / norm if norm > 0 else centroid).astype(np.float32),
-            n_articles=n_articles,
+            n_articles=document.n_sources,
             needs_context=np.array([dangling[i] for i in representatives], dtype=bool),
             redundancy_threshold=self.threshold,
             references=document.cluster.references,
             document=document,
+            source_of=document.source_of,
         )
 
     def _stated_by(
@@ -155,18 +165,18 @@ class RedundancyRemover:
         loose: np.ndarray,
         similarity: np.ndarray,
     ) -> tuple[int, ...]:
-        """The representative's article, and every other article with a sentence that states it.
+        """The representative's source, and every other source with a sentence that states it.
 
         Members of the group are held to the same rule: single-link chains can join sentences
-        that are not close to the representative.
+        that are not close to the representative. A copy counts as its original.
         """
         sentences = document.sentences
         text = sentences[representative].text
-        stating = {sentences[representative].article}
+        stating = {document.source(sentences[representative].article)}
         for other in sorted(set(members) | set(np.flatnonzero(loose[representative]).tolist())):
-            article = sentences[other].article
-            if article not in stating and self.support_rule.supports(
+            source = document.source(sentences[other].article)
+            if source not in stating and self.support_rule.supports(
                 text, sentences[other].text, float(similarity[representative, other])
             ):
-                stating.add(article)
+                stating.add(source)
         return tuple(sorted(stating))

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from summarize.context import orphans
+from summarize.copies import CopyDetector, describe
 from summarize.data import (
     Article,
     Briefing,
@@ -118,6 +119,7 @@ class Summarizer:
         budget_words: int = 250,
         rewriter: Rewriter | None = None,
         update: UpdateMethod | None = None,
+        copies: CopyDetector | None = None,
     ) -> None:
         if budget_words <= 0:
             raise ValueError(f"budget.words must be positive, got {budget_words}")
@@ -131,6 +133,7 @@ class Summarizer:
         self.rewriter = rewriter
         self.update = update
         """Update briefings for clusters with previous state; ``None`` ignores that state."""
+        self.copies = copies if copies is not None else CopyDetector()
 
     def prepare(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Candidates:
         """Cleaning, splitting, embedding and redundancy removal: all but the selection."""
@@ -174,6 +177,9 @@ class Summarizer:
             embeddings = self.embedder.encode(texts)
         document = Document(cluster, sentences, embeddings[: len(sentences)], warnings)
         with timed(timings, "dedup"):
+            source_of, copies_found = self.copies.detect(document, self.dedup.threshold)
+            document.source_of = source_of
+            warnings.extend(describe(r, document) for r in copies_found)
             candidates = self.dedup.transform(document)
         if not with_previous:
             return candidates, None
@@ -242,6 +248,7 @@ class Summarizer:
             sentences=background + [_briefing_sentence(candidates, i) for i in ordered],
             articles=document.cluster.articles,
             warnings=list(document.warnings),
+            details={"republished": copies} if (copies := republished(document)) else {},
         )
         if previous is not None:
             briefing.details["update"] = {
@@ -293,12 +300,23 @@ class Summarizer:
 
 def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:
     sentence = candidates.sentences[index]
+    document = candidates.document
+    own = document.source(sentence.article) if document is not None else sentence.article
     return BriefingSentence(
         text=sentence.text,
         article=sentence.article,
         position=sentence.position,
-        also_in=tuple(a for a in candidates.stated_by[index] if a != sentence.article),
+        also_in=tuple(a for a in candidates.stated_by[index] if a != own),
     )
+
+
+def republished(document: Document) -> list[dict[str, int]]:
+    """``[{"article": 1, "copy_of": 0}]``: the articles counted as copies, for the record."""
+    return [
+        {"article": article, "copy_of": source}
+        for article, source in enumerate(document.source_of)
+        if article != source
+    ]
 
 
 def _cluster_shape_warnings(cluster: Cluster) -> list[str]:

@@ -12,6 +12,7 @@ published method.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -348,53 +349,63 @@ class SubmodularSelector(_PriorMixin):
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
-class ConceptCoverageSelector(_PriorMixin):
+class ConceptCoverageSelector:
     """Concept coverage (Gillick & Favre, 2009), maximised greedily under the word budget.
 
-    Concepts are stemmed word bigrams (not both stop words); a concept's weight is the number of
-    articles that use it, and only concepts used by at least ``min_df`` articles count (capped
-    at the cluster size, so a single article still has concepts). The summary maximises the
-    total weight of the distinct concepts it covers, so facts repeated across outlets are taken
-    once each. Each step takes the sentence with the best ``new weight / words ** cost_exponent``.
+    Concepts are stemmed word bigrams (not both stop words). A concept's weight is the number of
+    independent sources that use it: a republished copy is the same source as its original
+    (``Candidates.source_of``), so a copied story does not count twice. Only concepts used by at
+    least ``max(min_df, ceil(min_df_share * sources))`` sources count (capped at the number of
+    sources, so a single article still has concepts): the bar rises with the cluster, as a
+    bigram shared by 2 of 25 outlets says less than one shared by 2 of 3.
+
+    The summary maximises the total weight of the distinct concepts it covers, so facts
+    repeated across outlets are taken once each. Each step takes the sentence with the best
+    ``new weight / words ** cost_exponent`` that still fits. Sentences shorter than
+    ``min_words`` (fragments, datelines, one-line quotes) are considered only to fill what is
+    left of the budget when no longer sentence fits. ``support_weight`` and
+    ``position_weight`` scale a sentence's gain by ``1 + weight * prior`` (cross-source support
+    in [0, 1], lead bonus ``1 / (1 + position)``), so they break near-ties without a scale of
+    their own.
     """
 
     def __init__(
         self,
         min_df: int = 2,
-        cost_exponent: float = 0.5,
+        min_df_share: float = 0.1,
+        cost_exponent: float = 0.75,
+        min_words: int = 8,
         support_weight: float = 0.0,
-        position_weight: float = 0.0,
+        position_weight: float = 0.1,
     ) -> None:
+        if min_df < 1:
+            raise ValueError(f"selector.min_df must be at least 1, got {min_df}")
+        if not 0.0 <= min_df_share <= 1.0:
+            raise ValueError(f"selector.min_df_share must be in [0, 1], got {min_df_share}")
+        if not 0.0 <= cost_exponent <= 1.0:
+            raise ValueError(f"selector.cost_exponent must be in [0, 1], got {cost_exponent}")
+        if min_words < 0:
+            raise ValueError(f"selector.min_words must not be negative, got {min_words}")
+        if support_weight < 0 or position_weight < 0:
+            raise ValueError("selector.support_weight and position_weight must not be negative")
         self.min_df = min_df
+        self.min_df_share = min_df_share
         self.cost_exponent = cost_exponent
+        self.min_words = min_words
         self.support_weight = support_weight
         self.position_weight = position_weight
-        self._stem = _porter_stem()
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         from scipy.sparse import csr_matrix
 
-        document = candidates.document
-        assert document is not None
-        stem = self._stem
-        concepts_of = {id(s): _bigram_concepts(s.text, stem) for s in document.sentences}
-        article_concepts: dict[int, set[tuple[str, str]]] = {}
-        for sentence in document.sentences:
-            article_concepts.setdefault(sentence.article, set()).update(concepts_of[id(sentence)])
-        frequency: dict[tuple[str, str], int] = {}
-        for concepts in article_concepts.values():
-            for concept in concepts:
-                frequency[concept] = frequency.get(concept, 0) + 1
-        min_df = min(self.min_df, len(article_concepts))
-        kept = sorted(c for c, f in frequency.items() if f >= min_df)
-        vocabulary = {c: i for i, c in enumerate(kept)}
-        weights = np.array([frequency[c] for c in vocabulary], dtype=np.float64)
+        weights = concept_weights(candidates, self.min_df, self.min_df_share)
         if candidates.concept_discount:  # update briefing: what the reader knows weighs less
-            weights *= [candidates.concept_discount.get(c, 1.0) for c in kept]
-
+            discount = candidates.concept_discount
+            weights = {c: w * discount.get(c, 1.0) for c, w in weights.items()}
+        vocabulary = {c: i for i, c in enumerate(weights)}
         rows, cols = [], []
-        for row, sentence in enumerate(candidates.sentences):
-            for concept in concepts_of[id(sentence)]:
+        for row, concepts in enumerate(_candidate_concepts(candidates)):
+            for concept in concepts:
                 column = vocabulary.get(concept)
                 if column is not None:
                     rows.append(row)
@@ -402,24 +413,50 @@ class ConceptCoverageSelector(_PriorMixin):
         n = len(candidates)
         has = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, len(vocabulary)))
         has.data[:] = 1.0  # a concept counts once per sentence
-        prior = salience_prior(candidates, self.support_weight, self.position_weight)
+        bonus = 1.0 + salience_prior(candidates, self.support_weight, self.position_weight)
         words = candidates.words
         cost = np.power(np.maximum(words, 1).astype(np.float64), self.cost_exponent)
-        uncovered = weights.copy()
-        total = max(float(weights.sum()), 1.0)
+        uncovered = np.array(list(weights.values()), dtype=np.float64)
         chosen: list[int] = []
         remaining = budget_words
-        open_ = words <= remaining
-        while open_.any():
-            gains = has @ uncovered / total + prior
-            ratio = np.where(open_, gains / cost, -np.inf)
-            best = int(np.argmax(ratio))
-            chosen.append(best)
-            uncovered[has[best].indices] = 0.0
-            remaining -= int(words[best])
-            open_ &= words <= remaining
-            open_[best] = False
+        taken = np.zeros(n, dtype=bool)
+        for eligible in (words >= self.min_words, np.ones(n, dtype=bool)):
+            open_ = eligible & ~taken & (words <= remaining)
+            while open_.any():
+                ratio = np.where(open_, (has @ uncovered) * bonus / cost, -np.inf)
+                best = int(np.argmax(ratio))
+                chosen.append(best)
+                taken[best] = True
+                uncovered[has[best].indices] = 0.0
+                remaining -= int(words[best])
+                open_ &= words <= remaining
+                open_[best] = False
         return chosen
+
+
+def concept_weights(
+    candidates: Candidates, min_df: int = 2, min_df_share: float = 0.0
+) -> dict[tuple[str, str], int]:
+    """Each concept kept by ``ConceptCoverageSelector`` and its number of sources, sorted."""
+    document = candidates.document
+    assert document is not None
+    stem = _porter_stem()
+    source_concepts: dict[int, set[tuple[str, str]]] = {}
+    for sentence in document.sentences:
+        source = document.source(sentence.article)
+        source_concepts.setdefault(source, set()).update(_bigram_concepts(sentence.text, stem))
+    frequency: dict[tuple[str, str], int] = {}
+    for concepts in source_concepts.values():
+        for concept in concepts:
+            frequency[concept] = frequency.get(concept, 0) + 1
+    n_sources = len(source_concepts)
+    floor = min(max(min_df, math.ceil(min_df_share * n_sources - 1e-9)), n_sources)
+    return {c: frequency[c] for c in sorted(frequency) if frequency[c] >= floor}
+
+
+def _candidate_concepts(candidates: Candidates) -> list[set[tuple[str, str]]]:
+    stem = _porter_stem()
+    return [_bigram_concepts(s.text, stem) for s in candidates.sentences]
 
 
 def _porter_stem():
