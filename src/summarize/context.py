@@ -68,25 +68,31 @@ def needs_context(text: str) -> bool:
 
 
 def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
-    """Chosen sentences that need context but have no earlier chosen sentence of their article.
+    """Chosen sentences that cannot stand where they are in this choice.
 
-    An earlier sentence of the same article is where the subject of "He said..." was named, so
-    with one in the briefing the orderer can put the sentence right after it.
+    A sentence that needs context stays only with an earlier chosen sentence of its article:
+    that is where the subject of "He said..." was named, and the orderer puts it right after.
+    A sentence that uses a short name ("the Agency") stays only when some chosen sentence gives
+    the name in full.
     """
-    if candidates.needs_context is None:
-        return []
+    texts = [candidates.sentences[i].text for i in chosen]
+    document = candidates.document
+    names = short_names(s.text for s in document.sentences) if document is not None else set()
+    introduced = set().union(*(introduced_names(t, names) for t in texts)) if names else set()
     earliest: dict[int, int] = {}
     for index in chosen:
         sentence = candidates.sentences[index]
         earliest[sentence.article] = min(
             earliest.get(sentence.article, sentence.position), sentence.position
         )
-    return [
-        i
-        for i in chosen
-        if candidates.needs_context[i]
-        and earliest[candidates.sentences[i].article] == candidates.sentences[i].position
-    ]
+    dangling = []
+    for index, text in zip(chosen, texts, strict=True):
+        sentence = candidates.sentences[index]
+        first_of_article = earliest[sentence.article] == sentence.position
+        needs = candidates.needs_context is not None and candidates.needs_context[index]
+        if (needs and first_of_article) or unresolved_short_names(text, names, introduced):
+            dangling.append(index)
+    return dangling
 
 
 def antecedent(candidates: Candidates, chosen: list[int], index: int) -> int | None:
