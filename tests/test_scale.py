@@ -213,8 +213,7 @@ def test_runner_ray_without_ray_says_what_to_install(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "summarize: runner: runner=ray needs Ray: pip install -e '.[ray]' (or pip install "
-        "'ray[default]')"
+        "summarize: runner: runner=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
     ]
     assert not (tmp_path / "out" / "summaries.jsonl").exists()
 

@@ -29,7 +29,7 @@ from summarize.runner import ClusterOutcome, ClusterWorker, check_timeout, timed
 log = logging.getLogger("summarize")
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-RAY_MISSING = "runner=ray needs Ray: pip install -e '.[ray]' (or pip install 'ray[default]')"
+RAY_MISSING = "runner=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
 
 
 def check_limits(workers: int | None, threads: int | None, timeout_s: float | None,
