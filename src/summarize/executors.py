@@ -249,20 +249,14 @@ def _worker_threads(cores: int, workers: int, threads: int | None) -> int:
 class ProcessExecutor(PoolExecutor):
     """A pool of worker processes on this machine (``runner=processes runner.workers=N``).
 
+    ``limits`` are the pool's (``workers``, ``threads``, ``timeout_s``, ``max_tries``).
     ``workers`` null uses every core; ``threads`` null gives each worker an equal share of the
     cores. ``start_method`` is ``spawn`` or ``forkserver``: a fresh interpreter per worker, never a
     fork of a process whose torch or ONNX Runtime threads may hold locks.
     """
 
-    def __init__(
-        self,
-        workers: int | None = None,
-        threads: int | None = None,
-        timeout_s: float | None = 600,
-        max_tries: int = 3,
-        start_method: str = "spawn",
-    ) -> None:
-        super().__init__(workers, threads, timeout_s, max_tries)
+    def __init__(self, start_method: str = "spawn", **limits) -> None:
+        super().__init__(**limits)
         if start_method not in ("spawn", "forkserver"):
             raise ValueError(f"runner.start_method={start_method}: give spawn or forkserver")
         self.start_method = start_method
@@ -280,19 +274,13 @@ class RayExecutor(PoolExecutor):
     """Ray actors, each building the worker once (``runner=ray runner.workers=N``).
 
     ``address`` null starts a Ray instance on this machine for the run; ``auto`` or
-    ``ray://host:port`` joins a running cluster. ``workers`` null: one per CPU of the cluster;
-    ``threads`` null: the cluster's CPUs shared equally. Each actor reserves its threads as CPUs.
+    ``ray://host:port`` joins a running cluster. ``limits`` are the pool's; ``workers`` null:
+    one per CPU of the cluster; ``threads`` null: the cluster's CPUs shared equally. Each actor
+    reserves its threads as CPUs.
     """
 
-    def __init__(
-        self,
-        workers: int | None = None,
-        threads: int | None = None,
-        timeout_s: float | None = 600,
-        max_tries: int = 3,
-        address: str | None = None,
-    ) -> None:
-        super().__init__(workers, threads, timeout_s, max_tries)
+    def __init__(self, address: str | None = None, **limits) -> None:
+        super().__init__(**limits)
         try:
             import ray  # noqa: F401
         except ImportError:
