@@ -132,13 +132,13 @@ class PoolExecutor:
     def map(
         self, worker: ClusterWorker, tasks: Iterable[tuple[Cluster, str]]
     ) -> Iterator[ClusterOutcome]:
+        self._slots = []
         todo = iter(tasks)
         first = next(todo, None)
         if first is None:  # everything complete already: start no worker
             return
         backend, workers, threads = self._open()
         worker = with_threads(worker, threads)
-        self._slots = []
         retries: deque[_Task] = deque([_Task(*first)])
         live: list[_Slot] = []
         exhausted = False
@@ -173,7 +173,7 @@ class PoolExecutor:
                         slot.clusters += 1
                         yield outcome
                     elif event == "fatal":
-                        raise RuntimeError(payload)
+                        raise RuntimeError(f"a worker could not load the pipeline: {payload}")
                     else:  # died
                         live.remove(slot)
                         slot.ended = f"died: {payload}"
