@@ -284,3 +284,17 @@ def test_two_workers_share_an_embedding_cache(tmp_path):
     expected = (tmp_path / "fresh" / "summaries.jsonl").read_bytes()
     assert (tmp_path / "one" / "summaries.jsonl").read_bytes() == expected
     assert (tmp_path / "two" / "summaries.jsonl").read_bytes() == expected
+
+
+def test_a_pipeline_that_cannot_load_stops_the_run_instead_of_killing_workers(tmp_path):
+    empty = tmp_path / "not-a-model"
+    empty.mkdir()
+    path = inbox(tmp_path / "inbox", clusters=2)
+    config = compose_config(tmp_path / "out", f"input.path={path}", "runner=processes",
+                            "runner.workers=1", "embedder=sentence_transformer",
+                            f"embedder.model={empty}")  # fmt: skip
+    with pytest.raises(RuntimeError, match="a worker could not load the pipeline: RuntimeError"):
+        run(config)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and str(empty) in manifest["error"]
+    assert [w["ended"] for w in manifest["timings"]["workers"]] == ["finished"]
