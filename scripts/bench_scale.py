@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -40,9 +41,9 @@ def run_once(data: Path, limit: int | None, name: str, overrides: list[str], roo
     ]  # fmt: skip
     if limit is not None:
         command.append(f"input.limit={limit}")
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), _children_cpu()
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _children_cpu() - cpu_before
     if result.returncode not in (0, 1):
         raise SystemExit(f"{name}: exit {result.returncode}\n{result.stderr[-2000:]}")
     manifest = json.loads((out / "manifest.json").read_text())
@@ -54,6 +55,8 @@ def run_once(data: Path, limit: int | None, name: str, overrides: list[str], roo
         "failed": manifest["counts"]["failed"],
         "run_seconds": timings["total_seconds"],
         "wall_seconds": round(wall, 2),
+        # The command and the worker processes it waited for (not Ray's, started by its raylet).
+        "cpu_seconds": round(cpu, 2),
         "clusters_per_second": manifest["counts"]["clusters"] / timings["total_seconds"],
         "driver_peak_mb": timings["peak_rss_mb"],
         "worker_peak_mb": [w["peak_rss_mb"] for w in workers],
@@ -62,6 +65,11 @@ def run_once(data: Path, limit: int | None, name: str, overrides: list[str], roo
         "stages_seconds": timings["stages_seconds"],
         "summaries": (out / "summaries.jsonl").read_bytes(),
     }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load_average() -> str:
@@ -88,10 +96,10 @@ def main() -> None:
     print(f"{args.data.name}, {base['clusters']} clusters, {os.cpu_count()} cores; "
           f"load average (1, 5, 15 min) before {before}, after {after}")  # fmt: skip
     print(
-        "| runner | clusters/s | speed-up | run s | wall s | worker load s | "
+        "| runner | clusters/s | speed-up | run s | wall s | CPU s per cluster | worker load s | "
         "peak MB driver / workers | output |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         same = "identical" if row["summaries"] == base["summaries"] else "DIFFERS"
         loads = ", ".join(f"{s:.1f}" for s in row["worker_load_seconds"]) or "-"
@@ -99,7 +107,8 @@ def main() -> None:
         print(
             f"| {row['runner']} | {row['clusters_per_second']:.2f} | "
             f"{row['clusters_per_second'] / base['clusters_per_second']:.2f} | "
-            f"{row['run_seconds']:.1f} | {row['wall_seconds']:.1f} | {loads} | "
+            f"{row['run_seconds']:.1f} | {row['wall_seconds']:.1f} | "
+            f"{row['cpu_seconds'] / row['clusters']:.2f} | {loads} | "
             f"{row['driver_peak_mb']:.0f} / {peaks} | {same} |"
         )
     if args.json:
