@@ -115,6 +115,23 @@ class SentenceTransformerEmbedder:
         rewritten."""
         return sum(store.repaired for store in (self._vectors, self._models) if store is not None)
 
+    def __getstate__(self) -> dict:
+        # The loaded model and ONNX session do not pickle (and are large): a copy sent to
+        # another process or machine loads its own on first use.
+        state = self.__dict__.copy()
+        state["_model"] = None
+        state["_session"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def load(self) -> None:
+        """Loads the model (and ONNX session) now: a worker pays it before its first cluster."""
+        self._load()
+        if self.backend != "torch":
+            self._onnx_session()
+
     def _load(self):
         if self._model is None:
             import torch

@@ -69,6 +69,11 @@ class ClusterOutcome:
     rendered: dict[str, str] = field(default_factory=dict)
     """File suffix (``.md``, ``.html``) to the briefing in that format."""
 
+    @classmethod
+    def failed(cls, cluster: Cluster, key: str, reason: str) -> ClusterOutcome:
+        """A cluster the executor gave up on (its worker died, or it ran out of time)."""
+        return cls(ClusterResult(id=cluster.id, key=key, source=cluster.source, failure=reason))
+
 
 class ClusterWorker:
     """Builds the stages once from the configuration, then summarizes clusters one by one.
@@ -97,6 +102,12 @@ class ClusterWorker:
             self._evaluator = instantiate(evaluation) if evaluation else None
             self._writer = BriefingWriter(formats=self.config["output"]["formats"])
         return self._summarizer
+
+    def warm_up(self) -> None:
+        """Builds the stages and loads the model now, before the first cluster arrives."""
+        load = getattr(self.summarizer.embedder, "load", None)
+        if load is not None:
+            load()
 
     def __call__(self, cluster: Cluster, key: str) -> ClusterOutcome:
         summarizer = self.summarizer
@@ -182,13 +193,72 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """In this process, one cluster after the other (the default)."""
+    """In this process, one cluster after the other (the default).
+
+    ``timeout_s`` records a cluster still running after that many seconds as failed and goes
+    on. It uses ``SIGALRM``, so it works in the main thread of a POSIX process only (elsewhere
+    it is off, with a warning), and it takes effect between Python bytecodes: a single long
+    call into native code (one ONNX batch, one regular expression) finishes first.
+    """
+
+    def __init__(self, timeout_s: float | None = None) -> None:
+        check_timeout(timeout_s)
+        self.timeout_s = timeout_s
 
     def map(
         self, worker: ClusterWorker, tasks: Iterable[tuple[Cluster, str]]
     ) -> Iterator[ClusterOutcome]:
+        limit = self.timeout_s
+        if limit is not None and not (_in_main_thread() and hasattr(signal, "SIGALRM")):
+            log.warning("runner.timeout_s needs the main thread of a POSIX process: no time limit")
+            limit = None
         for cluster, key in tasks:
-            yield worker(cluster, key)
+            if limit is None:
+                yield worker(cluster, key)
+                continue
+            worker.warm_up()  # the model load is not the cluster's time
+            try:
+                with _alarm(limit):
+                    outcome = worker(cluster, key)
+            except _TimeLimit:
+                log.error("cluster %s: %s", cluster.id, timed_out(limit))
+                outcome = ClusterOutcome.failed(cluster, key, timed_out(limit))
+            yield outcome
+
+
+def check_timeout(timeout_s: float | None) -> None:
+    if timeout_s is not None and not timeout_s > 0:
+        raise ValueError(f"runner.timeout_s={timeout_s}: give a positive number of seconds or null")
+
+
+def timed_out(seconds: float) -> str:
+    """The failure recorded for a cluster over ``runner.timeout_s``, whatever the runner."""
+    return f"timed out after {seconds:g} s"
+
+
+class _TimeLimit(BaseException):
+    """Raised by ``SIGALRM`` in the middle of a cluster; a BaseException so that the pipeline's
+    own ``except Exception`` handlers do not swallow it."""
+
+
+class _alarm:
+    """Raises ``_TimeLimit`` in the main thread after ``seconds``, unless left before."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.previous = None
+
+    def __enter__(self) -> None:
+        self.previous = signal.signal(signal.SIGALRM, self._expire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    @staticmethod
+    def _expire(signum, frame) -> None:
+        raise _TimeLimit
+
+    def __exit__(self, *exc: object) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous or signal.SIG_DFL)
 
 
 class Interrupted(Exception):
@@ -404,6 +474,9 @@ class Runner:
             "stages_seconds": {k: round(v, 3) for k, v in sorted(ledger.timings.items())},
             "peak_rss_mb": peak_rss_mb(),
         }
+        workers = getattr(self.executor, "stats", lambda: None)()
+        if workers:  # worker processes or actors: their own load time and memory
+            manifest.timings["workers"] = workers
         manifest.embedding_cache = _cache_use(worker, ledger)
         manifest.finished = now()
         manifest.write(self.output_dir)
