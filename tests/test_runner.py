@@ -318,3 +318,36 @@ def test_many_clusters_spread_briefings_over_subfolders_and_the_index_links_them
     index = (out / "index.html").read_text()
     for page in pages:
         assert f'href="{page.relative_to(out)}"' in index
+
+
+def test_a_story_briefed_on_an_earlier_night_gets_an_update_briefing(tmp_path):
+    root, cache = tmp_path / "nights", tmp_path / "cache"
+    path = inbox(tmp_path / "inbox", clusters=3)
+
+    def night(date: str) -> Path:
+        result = subprocess.run(
+            [sys.executable, "-m", "summarize", "experiment=nightly", "embedder=tfidf",
+             f"input.path={path}", f"output.root={root}", f"night={date}", f"cache_dir={cache}"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return root / date
+
+    first = {r["id"]: r for r in records(night("2026-11-30"))}
+    assert all("update" not in r for r in first.values())  # first seen: full briefings
+    inbox(tmp_path / "inbox", clusters=3, grow={1})  # the scraper adds an article to story-01
+    second_folder = night("2026-12-01")
+    second = {r["id"]: r for r in records(second_folder)}
+    update = second["story-01"]
+    assert update["update"] == {"since": "2026-11-30", "previous_articles": 3}
+    assert all(s["new"] for s in update["sentences"])
+    assert {s["article"] for s in update["sentences"]} == {3}  # the one new article
+    assert "Divers recovered a fourth car" in update["summary"]
+    old_facts = {s["text"] for s in first["story-01"]["sentences"]}
+    assert not old_facts & {s["text"] for s in update["sentences"]}
+    page = (second_folder / "briefings" / "story-01.html").read_text()
+    assert "New since 2026-11-30" in page
+    assert "New since 2026-11-30" in (second_folder / "index.html").read_text()
+    # stories with nothing new get their full briefing again, and say so
+    assert "update" not in second["story-00"]
+    assert any("no new article since" in w for w in second["story-00"]["warnings"])

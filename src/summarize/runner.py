@@ -16,6 +16,7 @@ Programmatic use::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -34,7 +35,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize import __version__
-from summarize.data import Briefing, Cluster
+from summarize.data import Article, Briefing, Cluster
 from summarize.evaluate import mean_scores
 from summarize.ingest import ClusterFailure, input_files, read_clusters
 from summarize.manifest import Manifest, environment
@@ -47,6 +48,7 @@ from summarize.store import (
     atomic_writer,
     cluster_fingerprint,
     digest,
+    previous_result,
     text_digest,
     write_json,
 )
@@ -316,6 +318,39 @@ class Runner:
         self.settings = cfg.get("run") or {}
         self._stop: str | None = None
 
+    def _history_wanted(self) -> bool:
+        """Nightly runs with ``update=auto``: a story briefed on an earlier night gets an update."""
+        node = self.cfg.get("update")
+        if not self.cfg.get("night") or not node:
+            return False
+        probe = Cluster(
+            id="probe", articles=(Article(0, "x", "x"),), source="x", previous_summary=("x",)
+        )
+        return bool(instantiate(node).applies(probe))
+
+    def _with_history(self, cluster: Cluster) -> Cluster:
+        """The cluster as an update of its newest briefing from an earlier night, if any.
+
+        Articles whose text that briefing was made from are what the reader has read; the rest
+        are new. A story with nothing new gets a full briefing again, with a warning.
+        """
+        if cluster.has_previous:  # the input says itself what was read
+            return cluster
+        found = previous_result(self.output_dir.parent, str(self.cfg.night), cluster.id)
+        if found is None:
+            return cluster
+        night, result = found
+        seen = set(result.article_digests)
+        old = tuple(a for a in cluster.articles if text_digest(a.text) in seen)
+        new = tuple(a for a in cluster.articles if text_digest(a.text) not in seen)
+        if not new:
+            note = f"no new article since the briefing of {night}; this is the full briefing again"
+            return dataclasses.replace(cluster, warnings=(*cluster.warnings, note))
+        shown = tuple(s["text"] for s in json.loads(result.record)["sentences"])
+        return dataclasses.replace(
+            cluster, articles=new, previous_articles=old, previous_summary=shown, since=night
+        )
+
     def run(self) -> RunReport:
         with RunLock(self.output_dir):
             if self.on_locked is not None:
@@ -348,7 +383,7 @@ class Runner:
         force = bool(self.settings.get("force", False))
         progress = _Progress(expected, str(self.settings.get("progress", "auto")))
         try:
-            tasks = self._plan(folder, config_key, force, ledger, progress)
+            tasks = self._plan(folder, config_key, force, ledger, progress, self._history_wanted())
             for outcome in self.executor.map(worker, tasks):
                 self._store(folder, outcome, ledger)
                 progress.step(outcome.result)
@@ -373,7 +408,13 @@ class Runner:
         return report
 
     def _plan(
-        self, folder: RunFolder, config_key: str, force: bool, ledger: _Ledger, progress: _Progress
+        self,
+        folder: RunFolder,
+        config_key: str,
+        force: bool,
+        ledger: _Ledger,
+        progress: _Progress,
+        history: bool,
     ) -> Iterator[tuple[Cluster, str]]:
         """The clusters still to do; read failures and complete clusters are recorded here."""
         for position, item in enumerate(
@@ -386,6 +427,8 @@ class Runner:
                 ledger.fail(position, item.id, item.source, item.reason)
                 progress.step(None)
                 continue
+            if history:
+                item = self._with_history(item)
             key = digest(cluster_fingerprint(item), config_key)
             stored = None if force else folder.load(item.id, key)
             if stored is not None:

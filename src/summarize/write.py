@@ -236,6 +236,8 @@ class IndexEntry:
     failure: str | None = None
 
     words: int = 0
+    since: str | None = None
+    """For an update briefing: the night of the briefing it updates."""
 
     @classmethod
     def from_record(cls, record: dict, files: list[str], sources: int) -> IndexEntry:
@@ -248,6 +250,7 @@ class IndexEntry:
             sources=sources,
             link=link,
             words=int(record.get("words") or 0),
+            since=(record.get("update") or {}).get("since"),
         )
 
 
@@ -268,6 +271,8 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
             continue
         heading = f'<a href="{html.escape(entry.link)}">{name}</a>' if entry.link else name
         lede = html.escape(entry.first_sentence or "")
+        if entry.since:
+            lede = f'<em class="update">New since {html.escape(entry.since)}:</em> {lede}'
         rows.append(
             f"<tr><td><strong>{heading}</strong><br>{lede}</td>"
             f'<td class="n">{_count(entry.sources, "source")}<br>{entry.words} words</td></tr>\n'
