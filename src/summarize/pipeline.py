@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
@@ -30,6 +30,7 @@ from summarize.data import (
     count_words,
 )
 from summarize.dedup import RedundancyRemover
+from summarize.rewrite.base import Rewriter
 from summarize.safe_text import printable
 
 
@@ -63,16 +64,6 @@ class UpdateMethod(Protocol):
     def applies(self, cluster: Cluster) -> bool: ...
 
     def transform(self, candidates: Candidates, previous: Previous) -> Candidates: ...
-
-
-class Rewriter(Protocol):
-    def rewrite(
-        self,
-        briefing: Briefing,
-        document: Document,
-        encode: Callable[[list[str]], np.ndarray],
-        budget_words: int,
-    ) -> Briefing: ...
 
 
 def peak_rss_mb() -> float:
