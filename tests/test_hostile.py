@@ -218,7 +218,7 @@ def test_damaged_cache_is_repaired_and_gives_the_clean_run_output(tmp_path):
     (model,) = [p for p in (cache / "models").rglob("*") if p.is_file()]
     model.write_bytes(model.read_bytes()[:1000])  # a truncated export
 
-    second = run_cli(tmp_path, *common, timeout=600)
+    second = run_cli(tmp_path, *common, "run.force=true", timeout=600)  # redo, reading the cache
     assert second.returncode == 0, second.stderr
     assert (tmp_path / "out" / "summaries.jsonl").read_bytes() == clean
     assert (second.stdout + second.stderr).count("is damaged") == 4

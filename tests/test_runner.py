@@ -282,7 +282,13 @@ def test_nightly_runs_write_one_folder_a_night_with_an_index(reference_run, tmp_
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         folder = root / night
-        assert (folder / "summaries.jsonl").read_bytes() == expected
+        if night == "2026-11-30":
+            assert (folder / "summaries.jsonl").read_bytes() == expected
+        else:  # nothing new since the first night: the full briefings again, saying so
+            again = records(folder)
+            assert [r["id"] for r in again] == [json.loads(x)["id"] for x in expected.splitlines()]
+            assert all("no new article since the briefing of 2026-11-30" in " ".join(r["warnings"])
+                       for r in again)  # fmt: skip
         assert (folder / ".hydra" / "config.yaml").is_file()
         assert "story-00" in (folder / "summarize.log").read_text()
         assert (root / "latest").resolve() == folder.resolve()

@@ -135,10 +135,11 @@ class ClusterWorker:
             for a in (*getattr(cluster, "previous_articles", ()), *cluster.articles)
         ]
         result.words = briefing.words
+        # before scoring, which embeds the briefing's own sentences again
+        result.from_cache = getattr(summarizer.embedder, "cache_hits", 0) > hits_before
         if self._evaluator is not None and cluster.references:
             result.scores = self._score(briefing, cluster, result.seconds, timings)
         result.timings = timings
-        result.from_cache = getattr(summarizer.embedder, "cache_hits", 0) > hits_before
         return ClusterOutcome(result, rendered)
 
     def _score(self, briefing: Briefing, cluster: Cluster, seconds: float, timings: dict) -> dict:
