@@ -76,7 +76,7 @@ class NoveltyFilter:
         kept = np.flatnonzero(~old)
         if len(kept) == 0:  # nothing new at all: say the least-old things rather than nothing
             kept = np.arange(len(candidates))
-        return dataclasses.replace(_subset(candidates, kept), concept_discount=discount)
+        return dataclasses.replace(candidates.subset(kept), concept_discount=discount)
 
 
 def old_news(candidates: Candidates, previous: Previous, threshold: float) -> np.ndarray:
@@ -130,15 +130,3 @@ def _article_usage(sentences, stem) -> dict:
         for concept in concepts:
             usage[concept] = usage.get(concept, 0) + 1
     return usage
-
-
-def _subset(candidates: Candidates, kept: np.ndarray) -> Candidates:
-    """The candidates at ``kept``, every per-candidate field kept in step."""
-    return dataclasses.replace(
-        candidates,
-        sentences=[candidates.sentences[i] for i in kept],
-        embeddings=candidates.embeddings[kept],
-        support=candidates.support[kept],
-        members=[candidates.members[i] for i in kept],
-        stated_by=[candidates.stated_by[i] for i in kept],
-    )
