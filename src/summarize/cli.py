@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs, register_resolvers
 from summarize.manifest import Manifest
+from summarize.rewrite.base import looks_like_path
 from summarize.runner import Interrupted, Runner, input_path, now
 from summarize.store import FolderBusy, write_json
 
@@ -72,7 +73,7 @@ def check_config(cfg: DictConfig) -> None:
         raise UsageError(f"budget.words={words}: give a positive number of words, e.g. 250")
     rewriter = cfg.get("rewriter") or {}
     model = rewriter.get("model") if hasattr(rewriter, "get") else None
-    if isinstance(model, str) and _looks_like_path(model) and not Path(model).expanduser().exists():
+    if isinstance(model, str) and looks_like_path(model) and not Path(model).expanduser().exists():
         raise UsageError(f"rewriter.model={model}: no such file or folder")
     for stage in STAGES:
         node = cfg.get(stage)
@@ -88,10 +89,6 @@ def _innermost(error: BaseException) -> str:
     while error.__cause__ is not None:
         error = error.__cause__
     return str(error)
-
-
-def _looks_like_path(model: str) -> bool:
-    return model.startswith(("/", "./", "../", "~")) or Path(model).suffix == ".gguf"
 
 
 def _record_hydra_files(folder: Path, cfg: DictConfig) -> None:

@@ -22,6 +22,7 @@ from scipy.sparse.csgraph import connected_components
 from summarize.context import needs_context
 from summarize.copies import source_weights
 from summarize.data import Candidates, Document
+from summarize.stemming import stem_word
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _DIGIT = re.compile(r"[0-9]")
@@ -79,15 +80,9 @@ def content_words(text: str) -> frozenset[str]:
     """Stemmed lower-cased words that are not stop words: what two statements of a fact share."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    stem = _stemmer()
-    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    from nltk.stem.porter import PorterStemmer
-
-    return PorterStemmer().stem
+    return frozenset(
+        stem_word(w) for w in _WORD.findall(text.lower()) if w not in ENGLISH_STOP_WORDS
+    )
 
 
 class RedundancyRemover:

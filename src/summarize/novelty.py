@@ -25,6 +25,7 @@ import dataclasses
 import numpy as np
 
 from summarize.data import Candidates, Cluster, Previous
+from summarize.stemming import stem_word
 
 __all__ = ["IgnorePrevious", "NoveltyFilter", "concept_novelty"]
 
@@ -90,12 +91,12 @@ def old_news(candidates: Candidates, previous: Previous, threshold: float) -> np
 
 def concept_novelty(candidates: Candidates, previous: Previous, weighting: str) -> dict:
     """Factor in [0, 1] per concept of the new articles that the reader has met before."""
-    from summarize.select import _bigram_concepts, _porter_stem
+    from summarize.select import _bigram_concepts
 
     document = candidates.document
     if weighting == "none" or document is None:
         return {}
-    stem = _porter_stem()
+    stem = stem_word
     new_usage = _article_usage(document.sentences, stem)
     old_usage: dict = {}
     n_old = 0

@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
 
 from summarize.data import Candidates
+from summarize.stemming import stem_word
 
 __all__ = [
     "CentroidSelector",
@@ -440,7 +440,7 @@ def concept_weights(
     """Each concept kept by ``ConceptCoverageSelector`` and its number of sources, sorted."""
     document = candidates.document
     assert document is not None
-    stem = _porter_stem()
+    stem = stem_word
     source_concepts: dict[int, set[tuple[str, str]]] = {}
     for sentence in document.sentences:
         source = document.source(sentence.article)
@@ -455,21 +455,8 @@ def concept_weights(
 
 
 def _candidate_concepts(candidates: Candidates) -> list[set[tuple[str, str]]]:
-    stem = _porter_stem()
+    stem = stem_word
     return [_bigram_concepts(s.text, stem) for s in candidates.sentences]
-
-
-def _porter_stem():
-    """Porter stemming, memoised: news repeats its words, and stemming dominates the cost."""
-    return _stem_word
-
-
-@lru_cache(maxsize=200_000)
-def _stem_word(word: str) -> str:
-    """Module-level (not a per-selector cache), so that selectors stay picklable."""
-    from nltk.stem.porter import PorterStemmer
-
-    return PorterStemmer().stem(word)
 
 
 def _bigram_concepts(text: str, stem) -> set[tuple[str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -59,3 +60,8 @@ class NoRewriter:
             warnings=list(briefing.warnings),
             details=dict(briefing.details),
         )
+
+
+def looks_like_path(model: str) -> bool:
+    """Whether a ``model`` setting names a local file or folder rather than a hub id."""
+    return model.startswith(("/", "./", "../", "~", "\\")) or Path(model).suffix == ".gguf"

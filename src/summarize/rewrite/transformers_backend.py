@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from summarize.rewrite.base import Model, RewriteError
+from summarize.rewrite.base import Model, RewriteError, looks_like_path
 from summarize.rewrite.mapreduce import GuardedRewriter
 
 
@@ -37,10 +37,6 @@ class TransformersRewriter(GuardedRewriter):
         return _TransformersModel(self)
 
 
-def _looks_like_path(model: str) -> bool:
-    return model.startswith(("/", "./", "../", "~", "\\")) or Path(model).suffix == ".gguf"
-
-
 class _TransformersModel:
     def __init__(self, settings: TransformersRewriter) -> None:
         import torch
@@ -48,7 +44,7 @@ class _TransformersModel:
 
         path = Path(settings.model).expanduser()
         local = path.exists()
-        if not local and _looks_like_path(settings.model):
+        if not local and looks_like_path(settings.model):
             raise RewriteError("no such model directory")
         source = str(path) if local else settings.model
         if settings.threads:
