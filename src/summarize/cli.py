@@ -33,7 +33,18 @@ EXIT_BUSY = 75
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 LOG_NAME = "summarize.log"
-STAGES = ("cleaner", "splitter", "embedder", "dedup", "selector", "orderer", "rewriter", "runner")
+STAGES = (
+    "cleaner",
+    "splitter",
+    "embedder",
+    "dedup",
+    "selector",
+    "orderer",
+    "rewriter",
+    "update",
+    "focus",
+    "runner",
+)
 _started = False
 
 

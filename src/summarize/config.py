@@ -72,6 +72,7 @@ class SummarizeConfig:
     orderer: Any = MISSING
     rewriter: Any = None
     update: Any = None
+    focus: Any = None
     evaluation: Any = None
     run: RunConfig = field(default_factory=RunConfig)
     runner: Any = None

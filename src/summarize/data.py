@@ -47,6 +47,8 @@ class Cluster:
     """Sentences of briefings the reader has already been shown."""
     since: str | None = None
     """When the reader last read about the story (the previous briefing's date), for display."""
+    query: str | None = None
+    """What the reader wants to know about the story; the briefing favours it (``focus``)."""
 
     def __post_init__(self) -> None:
         new = {a.index for a in self.articles}
@@ -183,6 +185,9 @@ class Candidates:
     """Update briefings: factor in [0, 1] on the weight of concepts the reader already read."""
     source_of: tuple[int, ...] = ()
     """As ``Document.source_of``: article index -> its source's original article."""
+    focus: np.ndarray | None = None
+    """Query-focused briefings: per candidate, its prior for relevance to the query (weight
+    times relevance in [0, 1]); ``None`` for a generic briefing."""
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -197,6 +202,7 @@ class Candidates:
             members=[self.members[i] for i in keep],
             stated_by=[self.stated_by[i] for i in keep],
             needs_context=None if self.needs_context is None else self.needs_context[keep],
+            focus=None if self.focus is None else self.focus[keep],
         )
 
     @property

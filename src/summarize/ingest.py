@@ -30,6 +30,8 @@ MAX_DEPTH = 64
 """Deepest JSON nesting a record may have; a cluster needs three levels."""
 PREVIOUS_FOLDER = "previous"
 """Subfolder of a cluster folder with the articles its reader has already read."""
+QUERY_FILE = "query.txt"
+"""File of a cluster folder that holds the reader's query (``focus``), not an article."""
 _DATED = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -73,7 +75,11 @@ def input_files(path: str | Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         return []
-    return [file for folder in _cluster_folders(path) for file in (*folder.files, *folder.previous)]
+    return [
+        file
+        for folder in _cluster_folders(path)
+        for file in (*folder.files, *folder.previous, *filter(None, [folder.query]))
+    ]
 
 
 @dataclass(frozen=True)
@@ -84,9 +90,11 @@ class _Folder:
     files: list[Path]
     skipped: list[str]
     refused: str | None = None
+    """Why the folder itself is not read (a link out of the input folder), if it is not."""
     previous: list[Path] = dataclasses.field(default_factory=list)
     """Articles in its ``previous/`` subfolder: already read by the briefing's reader."""
-    """Why the folder itself is not read (a link out of the input folder), if it is not."""
+    query: Path | None = None
+    """Its ``query.txt``: what the briefing's reader wants to know."""
 
 
 def _cluster_folders(root: Path) -> list[_Folder]:
@@ -109,12 +117,14 @@ def _cluster_folders(root: Path) -> list[_Folder]:
 
 def _folder(path: Path, inside: Path) -> _Folder:
     files, skipped = _article_files(path, inside)
+    query = next((f for f in files if f.name == QUERY_FILE), None)
+    files = [f for f in files if f != query]
     previous: list[Path] = []
     earlier = path / PREVIOUS_FOLDER
     if earlier.is_dir() and _within(earlier, inside):
         previous, more = _article_files(earlier, inside)
         skipped += more
-    return _Folder(path, files, skipped, previous=previous)
+    return _Folder(path, files, skipped, previous=previous, query=query)
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -132,6 +142,8 @@ def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailur
         )
         if folder.previous and isinstance(cluster, Cluster):
             cluster = _with_previous_files(cluster, folder.previous, len(folder.files), max_bytes)
+        if folder.query and isinstance(cluster, Cluster):
+            cluster = _with_query_file(cluster, folder.query, max_bytes)
         yield cluster
 
 
@@ -150,6 +162,17 @@ def _with_previous_files(
         since=dates[-1] if dates else None,
         warnings=(*cluster.warnings, *warnings),
     )
+
+
+def _with_query_file(cluster: Cluster, file: Path, max_bytes: int) -> Cluster | ClusterFailure:
+    """The cluster with the query of its ``query.txt``; an unreadable query fails the cluster,
+    as a briefing on the wrong subject is worse than none."""
+    try:
+        query = read_article_file(file, max_bytes).strip()
+    except (InputError, OSError) as error:
+        reason = f"{printable(error, limit=500)} (the cluster's query, {QUERY_FILE})"
+        return ClusterFailure(id=cluster.id, source=cluster.source, reason=reason)
+    return dataclasses.replace(cluster, query=" ".join(query.split()))
 
 
 def _read_files(files: list[Path], first: int, max_bytes: int) -> tuple[list[Article], list[str]]:
@@ -364,6 +387,7 @@ def _cluster_from_record(record: object, cluster_id: str, where: str) -> Cluster
         previous_articles=_previous_articles(record, len(documents), where),
         previous_summary=tuple(s for s in _strings(record, "previous_summary", where) if s.strip()),
         since=_optional_str(record, "since"),
+        query=_query(record, where),
     )
 
 
@@ -406,6 +430,25 @@ def _previous_articles(record: dict, first: int, where: str) -> tuple[Article, .
             raise InputError(article)
         articles.append(article)
     return tuple(articles)
+
+
+def _query(record: dict, where: str) -> str | None:
+    """``query``: a string, or an object whose ``title`` and ``narrative`` (DUC topics) join."""
+    value = record.get("query")
+    if isinstance(value, dict):
+        parts = [value.get(key) for key in ("title", "narrative")]
+        if all(isinstance(p, str | None) for p in parts) and any(parts):
+            title, narrative = ((p or "").strip() for p in parts)
+            both = title and narrative
+            value = f"{title.rstrip('.')}. {narrative}" if both else title + narrative
+    if value is not None and not isinstance(value, str):
+        raise InputError(
+            f"{where}: 'query' must be a string, or an object with 'title' and 'narrative' "
+            f"strings, got {json.dumps(value)[:80]}"
+        )
+    if value is None or not value.strip():
+        return None
+    return value.strip()
 
 
 def _strings(record: dict, key: str, where: str) -> tuple[str, ...]:

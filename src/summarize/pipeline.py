@@ -58,6 +58,12 @@ class Orderer(Protocol):
     def order(self, candidates: Candidates, chosen: list[int]) -> list[int]: ...
 
 
+class Focus(Protocol):
+    def query_for(self, cluster: Cluster) -> str | None: ...
+
+    def weigh(self, candidates: Candidates, query_embedding: np.ndarray) -> Candidates: ...
+
+
 class UpdateMethod(Protocol):
     background: bool
 
@@ -111,6 +117,7 @@ class Summarizer:
         rewriter: Rewriter | None = None,
         update: UpdateMethod | None = None,
         copies: CopyDetector | None = None,
+        focus: Focus | None = None,
     ) -> None:
         if budget_words <= 0:
             raise ValueError(f"budget.words must be positive, got {budget_words}")
@@ -125,6 +132,8 @@ class Summarizer:
         self.update = update
         """Update briefings for clusters with previous state; ``None`` ignores that state."""
         self.copies = copies if copies is not None else CopyDetector()
+        self.focus = focus
+        """Query-focused briefings for clusters with a query; ``None`` ignores queries."""
 
     def prepare(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Candidates:
         """Cleaning, splitting, embedding and redundancy removal: all but the selection."""
@@ -164,14 +173,20 @@ class Summarizer:
             with timed(timings, "split"):
                 previous_sentences = self._split(previous_articles, warnings)
         texts = [s.text for s in sentences + previous_sentences] + summary
+        query = self.query_for(cluster)
         with timed(timings, "embed"):
-            embeddings = self.embedder.encode(texts)
+            embeddings = self.embedder.encode(texts + ([query] if query else []))
+        if query:
+            query_embedding, embeddings = embeddings[-1], embeddings[:-1]
         document = Document(cluster, sentences, embeddings[: len(sentences)], warnings)
         with timed(timings, "dedup"):
             source_of, copies_found = self.copies.detect(document, self.dedup.threshold)
             document.source_of = source_of
             warnings.extend(describe(r, document) for r in copies_found)
             candidates = self.dedup.transform(document)
+        if query:
+            assert self.focus is not None
+            candidates = self.focus.weigh(candidates, query_embedding)
         if not with_previous:
             return candidates, None
         rest = embeddings[len(sentences) :]
@@ -187,6 +202,10 @@ class Summarizer:
             previous_document, summary, rest[len(previous_sentences) :], since=cluster.since
         )
         return candidates, previous
+
+    def query_for(self, cluster: Cluster) -> str | None:
+        """The query the cluster's briefing answers (``None``: a generic briefing)."""
+        return self.focus.query_for(cluster) if self.focus is not None else None
 
     def _clean(self, articles: tuple[Article, ...], warnings: list[str]) -> list[Article]:
         cleaned_articles = []
@@ -241,6 +260,8 @@ class Summarizer:
             warnings=list(document.warnings),
             details={"republished": copies} if (copies := republished(document)) else {},
         )
+        if query := self.query_for(cluster):
+            briefing.details["query"] = query
         if previous is not None:
             briefing.details["update"] = {
                 "since": cluster.since,

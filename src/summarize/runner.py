@@ -174,6 +174,7 @@ def build_summarizer(config: dict | DictConfig) -> Summarizer:
         budget_words=config["budget"]["words"],
         rewriter=instantiate(config["rewriter"]) if config.get("rewriter") else None,
         update=instantiate(config["update"]) if config.get("update") else None,
+        focus=instantiate(config["focus"]) if config.get("focus") else None,
     )
 
 

@@ -7,7 +7,8 @@ Candidates are already free of near-duplicates, so any subset respects the dedup
 Each selector may add a salience prior to its own score: ``support_weight`` rewards facts that
 several articles repeat, ``position_weight`` rewards sentences early in their article (the
 inverted pyramid of news writing). Both default to zero, so each strategy on its own is the
-published method.
+published method. A query-focused briefing adds the candidates' relevance to the query
+(``Candidates.focus``) to the same prior.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "TextRankSelector",
     "fill_budget",
     "salience_prior",
+    "unit_range",
 ]
 
 
@@ -49,8 +51,11 @@ def fill_budget(order: Iterable[int], words: np.ndarray, budget_words: int) -> l
 def salience_prior(
     candidates: Candidates, support_weight: float, position_weight: float
 ) -> np.ndarray:
-    """Cross-source support in [0, 1] and a lead bonus in (0, 1], each scaled by its weight."""
+    """Cross-source support in [0, 1] and a lead bonus in (0, 1], each scaled by its weight,
+    plus the query focus the candidates carry (``summarize.focus``), if any."""
     prior = np.zeros(len(candidates), dtype=np.float64)
+    if candidates.focus is not None:
+        prior += candidates.focus
     if support_weight and candidates.n_articles > 1:
         shared = (candidates.support - 1) / (candidates.n_articles - 1)
         prior += support_weight * shared
@@ -60,7 +65,7 @@ def salience_prior(
     return prior
 
 
-def _unit_range(scores: np.ndarray) -> np.ndarray:
+def unit_range(scores: np.ndarray) -> np.ndarray:
     """Rescales to [0, 1] so that a score and a salience prior are on one scale."""
     low, high = float(scores.min()), float(scores.max())
     if high - low < 1e-12:
@@ -78,7 +83,7 @@ class _PriorMixin:
     position_weight: float
 
     def _with_prior(self, candidates: Candidates, scores: np.ndarray) -> np.ndarray:
-        return _unit_range(scores) + salience_prior(
+        return unit_range(scores) + salience_prior(
             candidates, self.support_weight, self.position_weight
         )
 

@@ -147,6 +147,7 @@ def cluster_fingerprint(cluster: Cluster) -> str:
         list(cluster.warnings),
         [[a.index, a.text, a.source, a.title, a.date] for a in cluster.articles],
         [[a.index, a.text, a.source, a.title, a.date] for a in _previous(cluster)],
+        *([cluster.query] if getattr(cluster, "query", None) else []),  # old keys stay valid
     )
 
 

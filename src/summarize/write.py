@@ -117,6 +117,11 @@ def _new_since(briefing: Briefing) -> str:
     return f"New since {since}" if since else "New since your last briefing"
 
 
+def _focus_line(briefing: Briefing) -> str:
+    """What a query-focused briefing was asked, so the reader knows what it leaves aside."""
+    return f"Focused on: {printable(briefing.details['query'], limit=300)}"
+
+
 def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     """Every piece of article-derived text goes through ``markdown_text``/``markdown_code``, so
     a rendered briefing shows it as written and it can never become a tag or a link."""
@@ -127,6 +132,8 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
         f"Cluster {markdown_code(briefing.cluster_id)}.*",
         "",
     ]
+    if "query" in briefing.details:
+        lines += [f"*{markdown_text(_focus_line(briefing))}*", ""]
     if "update" in briefing.details:
         lines += [f"*{markdown_text(_new_since(briefing))}*", ""]
     paragraphs = [
@@ -203,6 +210,8 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         f"<h1>{html.escape(title)}</h1>\n",
         f'<p class="meta">{_count(len(articles), "source")} &middot; {briefing.words} words</p>\n',
     ]
+    if "query" in briefing.details:
+        body.append(f'<p class="focus"><em>{html.escape(_focus_line(briefing))}</em></p>\n')
     if "update" in briefing.details:
         body.append(f'<p class="update"><em>{html.escape(_new_since(briefing))}</em></p>\n')
     for number, paragraph in enumerate(paragraphs):

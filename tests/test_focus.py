@@ -1,0 +1,155 @@
+"""Query-focused briefings: a reader's question tips the selection towards its answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from summarize.data import Cluster
+from summarize.focus import IgnoreQuery, QueryFocus, query_relevance
+from summarize.ingest import ClusterFailure, input_files, read_clusters
+from summarize.params import ParameterError
+from summarize.pipeline import Summarizer
+from summarize.runner import build_summarizer, run
+
+from .conftest import FIXTURES, compose_config
+
+KELMOOR = FIXTURES / "focus" / "kelmoor_storm.jsonl"
+"""A storm in an invented harbour town, told by three outlets: boats sunk, power out, the fish
+market flooded, and (less widely repeated) the schools closed until Monday. Its query asks
+about the schools."""
+
+
+def kelmoor_record() -> dict:
+    return json.loads(KELMOOR.read_text(encoding="utf-8"))
+
+
+def write_jsonl(path: Path, *records: dict) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def summarizers(tmp_path_factory) -> dict[str, Summarizer]:
+    out = tmp_path_factory.mktemp("unused")
+    return {
+        mode: build_summarizer(compose_config(out, "budget.words=45", f"focus={mode}"))
+        for mode in ("auto", "off")
+    }
+
+
+def test_a_focused_briefing_answers_the_query_that_a_generic_one_leaves_out(summarizers):
+    (cluster,) = read_clusters(KELMOOR)
+    assert cluster.query == "Schools. Are the schools closed, and how will pupils be taught?"
+    focused = summarizers["auto"].summarize(cluster)
+    generic = summarizers["off"].summarize(cluster)
+    assert "schools are closed" in focused.text, focused.text
+    assert "school" not in generic.text, generic.text
+    assert focused.details["query"] == cluster.query
+    assert "query" not in generic.details
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("  How many died?  ", "How many died?"),
+        (
+            {"title": "Euro.", "narrative": "Describe the steps taken."},
+            "Euro. Describe the steps taken.",
+        ),
+        ({"narrative": "Describe the steps taken."}, "Describe the steps taken."),
+        ({"title": "Euro"}, "Euro"),
+        ("   ", None),
+        (None, None),
+    ],
+)
+def test_jsonl_query_is_a_string_or_a_title_and_narrative(tmp_path, query, expected):
+    record = {**kelmoor_record(), "query": query}
+    (cluster,) = read_clusters(write_jsonl(tmp_path / "q.jsonl", record))
+    assert isinstance(cluster, Cluster)
+    assert cluster.query == expected
+
+
+@pytest.mark.parametrize("query", [42, ["schools"], {"title": 3}, {"topic": "schools"}])
+def test_a_malformed_query_fails_its_cluster_naming_file_and_line(tmp_path, query):
+    good = kelmoor_record()
+    path = write_jsonl(tmp_path / "q.jsonl", good, {**good, "id": "bad", "query": query})
+    first, second = read_clusters(path)
+    assert isinstance(first, Cluster)
+    assert isinstance(second, ClusterFailure)
+    assert second.reason.startswith(f"{path}:2")
+    assert "'query' must be a string" in second.reason
+
+
+def test_query_txt_in_a_cluster_folder_is_the_query_and_not_an_article(tmp_path):
+    record = kelmoor_record()
+    folder = tmp_path / "inbox" / "kelmoor"
+    folder.mkdir(parents=True)
+    for number, document in enumerate(record["documents"]):
+        (folder / f"{number}.txt").write_text(document["text"], encoding="utf-8")
+    (folder / "query.txt").write_text("Are the schools\nclosed?\n", encoding="utf-8")
+    (cluster,) = read_clusters(folder.parent)
+    assert cluster.query == "Are the schools closed?"
+    assert len(cluster.articles) == 3
+    assert folder / "query.txt" in input_files(folder.parent)  # hashed into the manifest
+
+    (folder / "query.txt").write_bytes(b"\xff\xfe bad")
+    (failure,) = read_clusters(folder.parent)
+    assert isinstance(failure, ClusterFailure)
+    assert "query.txt" in failure.reason and "not UTF-8" in failure.reason
+
+
+def test_a_run_records_the_query_and_the_briefing_says_what_it_is_focused_on(tmp_path):
+    out = tmp_path / "run"
+    run(compose_config(out, f"input.path={KELMOOR}", "budget.words=45", "embedder=tfidf"))
+    record = json.loads((out / "summaries.jsonl").read_text(encoding="utf-8"))
+    assert (
+        record["query"]
+        == kelmoor_record()["query"]["title"] + ". " + (kelmoor_record()["query"]["narrative"])
+    )
+    markdown = (out / "briefings" / "kelmoor-storm.md").read_text(encoding="utf-8")
+    assert "*Focused on: Schools. Are the schools closed" in markdown
+    page = (out / "briefings" / "kelmoor-storm.html").read_text(encoding="utf-8")
+    assert '<p class="focus"><em>Focused on: Schools.' in page
+
+
+def test_clusters_without_a_query_are_written_byte_for_byte_as_without_focus(tmp_path):
+    record = kelmoor_record()
+    del record["query"]
+    plain = write_jsonl(tmp_path / "plain.jsonl", record)
+    outputs = []
+    for mode in ("auto", "off"):
+        out = tmp_path / mode
+        run(compose_config(out, f"input.path={plain}", f"focus={mode}", "embedder=tfidf"))
+        outputs.append((out / "summaries.jsonl").read_bytes())
+    assert outputs[0] == outputs[1]
+    assert b'"query"' not in outputs[0]
+
+
+def test_a_run_wide_query_applies_to_every_cluster_and_wins_over_their_own():
+    own = Cluster("c", (), "c.jsonl:1", query="Who won?")
+    assert QueryFocus(query="Schools?").query_for(own) == "Schools?"
+    assert QueryFocus().query_for(own) == "Who won?"
+    assert QueryFocus(weight=0.0).query_for(own) is None  # weight 0: a generic briefing
+    assert IgnoreQuery().query_for(own) is None
+
+
+def test_relevance_ranks_sentences_by_closeness_to_the_query():
+    query = [1.0, 0.0]
+    rows = [[0.0, 1.0], [1.0, 0.0], [0.6, 0.8]]
+    assert query_relevance(_unit(rows), _unit([query])[0]).tolist() == pytest.approx([0, 1, 0.6])
+    assert query_relevance(_unit([[0.6, 0.8]]), _unit([query])[0]).tolist() == [1.0]
+
+
+def test_focus_refuses_a_negative_weight_naming_the_key():
+    with pytest.raises(ParameterError, match=r"focus\.weight must be a number >= 0"):
+        QueryFocus(weight=-1.0)
+
+
+def _unit(rows):
+    import numpy as np
+
+    array = np.array(rows, dtype=np.float32)
+    return array / np.linalg.norm(array, axis=1, keepdims=True)
