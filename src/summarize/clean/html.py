@@ -55,6 +55,7 @@ _TITLE_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{2,40}$")
 
 
 def is_html(article: Article) -> bool:
+    """By its file name, or by how its text opens when it came without one (JSONL)."""
     if article.source.lower().endswith((".html", ".htm")):
         return True
     head = article.text.lstrip()[:20].lower()

@@ -28,6 +28,8 @@ class Kind(Enum):
 
 @dataclass
 class Paragraph:
+    """One paragraph and what the cleaner has decided it is so far."""
+
     text: str
     kind: Kind = Kind.STORY
     bullet: bool = False
@@ -61,6 +63,8 @@ _BULLET = re.compile(r"^(?:[-*+•▪◦·]|\d{1,2}[.)])\s+")
 
 
 def normalise(text: str) -> str:
+    """NFC, \\n line ends, no invisible characters, runs of spaces made one: so the
+    patterns see one spelling of the same text."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
     return _SPACES.sub(" ", text)
