@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from summarize.embed import SentenceTransformerEmbedder
+from summarize.params import ParameterError
 from summarize.runner import run
 
 from .conftest import compose_config
@@ -109,8 +110,20 @@ def test_damaged_cache_entries_are_computed_again_and_rewritten(tmp_path):
 
 
 def test_unknown_backend_is_refused():
-    with pytest.raises(ValueError, match=r"onnx-int8.*'tensorrt'"):
+    with pytest.raises(ParameterError, match=r"^embedder\.backend must be .*onnx-int8.*'tensorrt'"):
         SentenceTransformerEmbedder(backend="tensorrt")
+
+
+def test_onnx_backends_refuse_another_device():
+    with pytest.raises(ParameterError, match=r"^embedder\.device must be 'cpu'.*'cuda'"):
+        SentenceTransformerEmbedder(backend="onnx", device="cuda")
+    assert SentenceTransformerEmbedder(backend="torch", device="cuda").device == "cuda"
+
+
+def test_batch_size_defaults_by_backend_and_a_given_one_is_kept():
+    assert SentenceTransformerEmbedder(backend="onnx-int8").batch_size == 1
+    assert SentenceTransformerEmbedder(backend="onnx").batch_size == 16
+    assert SentenceTransformerEmbedder(backend="onnx-int8", batch_size=4).batch_size == 4
 
 
 @pytest.mark.slow

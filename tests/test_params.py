@@ -1,12 +1,16 @@
 """Known answers for the one place that validates stage parameters."""
 
 import doctest
+import re
 from typing import ClassVar
 
 import pytest
 
 import summarize.params as params
+from summarize.clean import BoilerplateCleaner
+from summarize.embed import SentenceTransformerEmbedder, TfidfEmbedder
 from summarize.params import Flag, Interval, OneOf, ParameterError, check_params
+from summarize.split import PunktSplitter
 
 
 @pytest.mark.parametrize(
@@ -59,3 +63,35 @@ def test_the_message_names_the_config_key_and_what_to_pass():
 def test_the_module_example_runs():
     failures, _ = doctest.testmod(params, optionflags=doctest.IGNORE_EXCEPTION_DETAIL)
     assert failures == 0
+
+
+@pytest.mark.parametrize(
+    ("stage", "value", "message"),
+    [
+        (
+            BoilerplateCleaner,
+            {"max_chars": 0},
+            "cleaner.max_chars must be a whole number > 0 or null",
+        ),
+        (BoilerplateCleaner, {"min_paragraph_words": -1}, "cleaner.min_paragraph_words must be"),
+        (BoilerplateCleaner, {"drop_headline_lines": "no"}, "cleaner.drop_headline_lines must be"),
+        (PunktSplitter, {"min_words": -1}, "splitter.min_words must be a whole number >= 0"),
+        (PunktSplitter, {"max_words": 0}, "splitter.max_words must be a whole number >= 1"),
+        (PunktSplitter, {"max_sentences_per_article": 2.5}, "splitter.max_sentences_per_article"),
+        (SentenceTransformerEmbedder, {"batch_size": 0}, "embedder.batch_size must be a whole"),
+        (SentenceTransformerEmbedder, {"threads": -2}, "embedder.threads must be a whole number"),
+        (SentenceTransformerEmbedder, {"backend": "gpu"}, "embedder.backend must be one of"),
+        (
+            SentenceTransformerEmbedder,
+            {"cache_max_mb": 0},
+            "embedder.cache_max_mb must be a number > 0",
+        ),
+        (TfidfEmbedder, {"ngram_max": 0}, "embedder.ngram_max must be a whole number >= 1"),
+        (TfidfEmbedder, {"max_features": 0}, "embedder.max_features must be a whole number >= 1"),
+        (TfidfEmbedder, {"sublinear_tf": "yes"}, "embedder.sublinear_tf must be true or false"),
+    ],
+)
+def test_each_stage_refuses_a_bad_value_at_construction_naming_its_key(stage, value, message):
+    stage()  # the defaults pass
+    with pytest.raises(ParameterError, match="^" + re.escape(message)):
+        stage(**value)

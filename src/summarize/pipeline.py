@@ -45,8 +45,6 @@ class Splitter(Protocol):
 
 
 class Embedder(Protocol):
-    name: str
-
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 

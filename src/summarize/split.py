@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import ClassVar
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from summarize.data import Article, Sentence, count_words
+from summarize.params import Constraint, Interval, check_params
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 _WHITESPACE = re.compile(r"\s+")
@@ -68,6 +71,12 @@ class PunktSplitter:
     lead of a news article is where its content is.
     """
 
+    constraints: ClassVar[Mapping[str, Constraint]] = {
+        "min_words": Interval(0, integer=True),
+        "max_words": Interval(1, integer=True),
+        "max_sentences_per_article": Interval(1, integer=True),
+    }
+
     def __init__(
         self,
         language: str = "english",
@@ -79,6 +88,7 @@ class PunktSplitter:
         self.min_words = min_words
         self.max_words = max_words
         self.max_sentences_per_article = max_sentences_per_article
+        check_params(self, "splitter")
 
     def split(self, article: Article) -> tuple[list[Sentence], bool]:
         """Returns the kept sentences and whether the article was cut at the sentence cap."""
