@@ -39,6 +39,7 @@ from summarize.data import Article, Briefing, Cluster
 from summarize.evaluate import mean_scores
 from summarize.ingest import ClusterFailure, input_files, read_clusters
 from summarize.manifest import Manifest, environment
+from summarize.params import ParameterError
 from summarize.pipeline import Summarizer, peak_rss_mb
 from summarize.store import (
     ClusterResult,
@@ -231,7 +232,9 @@ class LocalExecutor:
 
 def check_timeout(timeout_s: float | None) -> None:
     if timeout_s is not None and not timeout_s > 0:
-        raise ValueError(f"runner.timeout_s={timeout_s}: give a positive number of seconds or null")
+        raise ParameterError(
+            f"runner.timeout_s={timeout_s}: give a positive number of seconds or null"
+        )
 
 
 def timed_out(seconds: float) -> str:
