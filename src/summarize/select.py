@@ -8,6 +8,10 @@ Each selector may add a salience prior to its own score: ``support_weight`` rewa
 several articles repeat, ``position_weight`` rewards sentences early in their article (the
 inverted pyramid of news writing). Both default to zero, so each strategy on its own is the
 published method.
+
+The word budget is filled by ``summarize.budget``: ``fill_budget`` for the rankers,
+``greedy_fill`` for the greedy methods, which only say which candidate comes next. Each
+selector checks its parameters when built (``constraints``, read by ``params.check_params``).
 """
 
 from __future__ import annotations
