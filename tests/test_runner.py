@@ -237,7 +237,7 @@ def test_a_second_run_into_a_held_folder_is_refused_and_touches_nothing(referenc
         (["rewriter=transformers"], "rewriter.model is required: pass rewriter.model="),
         (["rewriter=llama_cpp", "rewriter.model=/no/model.gguf"],
          "rewriter.model=/no/model.gguf: no such file or folder"),
-        (["dedup.threshold=3"], "dedup: dedup threshold must be in (0, 1]"),
+        (["dedup.threshold=3"], "dedup: dedup.threshold must be in (0, 1], got 3"),
         (["budget.words=many"], "budget.words"),
     ],
 )  # fmt: skip

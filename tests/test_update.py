@@ -11,6 +11,7 @@ import pytest
 from summarize.data import Article, Cluster
 from summarize.ingest import ClusterFailure, read_clusters
 from summarize.novelty import NoveltyFilter
+from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
 from summarize.runner import build_summarizer, run
 
@@ -152,9 +153,9 @@ def test_new_and_previous_articles_may_not_share_an_index():
 
 
 def test_novelty_filter_refuses_bad_parameters():
-    with pytest.raises(ValueError, match=r"update\.similarity"):
+    with pytest.raises(ParameterError, match=r"update\.similarity"):
         NoveltyFilter(similarity=1.5)
-    with pytest.raises(ValueError, match=r"update\.concepts"):
+    with pytest.raises(ParameterError, match=r"update\.concepts"):
         NoveltyFilter(concepts="some")
 
 

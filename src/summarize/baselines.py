@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from typing import ClassVar
 
 import numpy as np
 
-from summarize.data import Candidates, Sentence
-from summarize.select import fill_budget
+from summarize.budget import fill_budget, greedy_fill
+from summarize.data import Candidates, Sentence, sentence_key
+from summarize.params import Constraint, Flag, OneOf, check_params
 
 __all__ = ["SUMY_METHODS", "GreedyOracleSelector", "SumySelector"]
 
@@ -27,19 +29,17 @@ class _BudgetFull(Exception):
     """Ends sumy's KL-Sum loop once the budget is filled (its full ranking is cubic)."""
 
 
-def _unchosen_that_fit(words: np.ndarray, chosen: list[int], budget_words: int) -> np.ndarray:
-    """Candidates not yet chosen whose words fit what the chosen ones leave of the budget."""
+def _budget_full(words: np.ndarray, chosen: list[int], budget_words: int) -> bool:
+    """Whether no candidate left out fits what the chosen ones leave of the budget."""
     fits = words <= budget_words - int(words[chosen].sum())
     fits[chosen] = False
-    return np.flatnonzero(fits)
+    return not fits.any()
 
 
 def _candidate_of_sentence(candidates: Candidates) -> list[int | None]:
     """For each sentence of the cluster, the candidate standing for its near-duplicate group."""
-    document = candidates.document
-    assert document is not None
-    owner = {id(s): i for i, group in enumerate(candidates.members) for s in group}
-    return [owner.get(id(s)) for s in document.sentences]
+    owner = {sentence_key(s): i for i, group in enumerate(candidates.members) for s in group}
+    return [owner.get(sentence_key(s)) for s in candidates.document.sentences]
 
 
 def _import_sumy():
@@ -96,13 +96,12 @@ class SumySelector:
         text = " ".join(candidates.sentences[i].text for i in chosen)
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {"method": OneOf(SUMY_METHODS)}
+
     def __init__(self, method: str = "lexrank", language: str = "english") -> None:
-        if method not in SUMY_METHODS:
-            raise ValueError(
-                f"unknown sumy method {method!r}; use one of {', '.join(SUMY_METHODS)}"
-            )
         self.method = method
         self.language = language
+        check_params(self, "selector")
 
     def _summarizer(self, offer: Callable[[int], bool] | None = None):
         _import_sumy()
@@ -148,7 +147,6 @@ class SumySelector:
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         document = candidates.document
-        assert document is not None
         owner = _candidate_of_sentence(candidates)
         if not (candidates.words <= budget_words).any():
             return []
@@ -162,7 +160,7 @@ class SumySelector:
         def offer(index: int) -> bool:
             picks.append(index)
             chosen = fill_budget(_once(owner, picks), candidates.words, budget_words)
-            return not len(_unchosen_that_fit(candidates.words, chosen, budget_words))
+            return _budget_full(candidates.words, chosen, budget_words)
 
         with suppress(_BudgetFull):
             self._summarizer(offer)(_sumy_document(document.sentences, self.language), 1)
@@ -235,8 +233,11 @@ class GreedyOracleSelector:
         chosen = GreedyOracleSelector().select(summarizer.prepare(cluster), budget_words=250)
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {"use_stemmer": Flag()}
+
     def __init__(self, use_stemmer: bool = True) -> None:
         self.use_stemmer = use_stemmer
+        check_params(self, "selector")
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         if not candidates.references:
@@ -258,11 +259,14 @@ class GreedyOracleSelector:
         summary = [Counter() for _ in orders]
         summary_sizes = [0 for _ in orders]
         overlaps = [[0 for _ in orders] for _ in references]
-        chosen: list[int] = []
         best_value = 0.0
-        while len(fitting := _unchosen_that_fit(candidates.words, chosen, budget_words)):
-            best, best_gain = None, None
-            for index in fitting:
+        best_gains: list[int] = []
+
+        def choose(open_: np.ndarray) -> int | None:
+            """The first open candidate whose addition scores best, if it raises the score."""
+            nonlocal best_value, best_gains
+            best = None
+            for index in np.flatnonzero(open_):
                 value, gains = 0.0, []
                 for r, ref in enumerate(references):
                     for k in range(len(orders)):
@@ -279,14 +283,15 @@ class GreedyOracleSelector:
                         )
                 value /= len(references)
                 if value > best_value + 1e-12:
-                    best_value, best, best_gain = value, int(index), gains
-            if best is None:
-                break
-            chosen.append(best)
+                    best_value, best, best_gains = value, int(index), gains
+            return best
+
+        def take(best: int) -> None:
             for k in range(len(orders)):
                 summary[k].update(sentence_grams[best][k])
                 summary_sizes[k] += sentence_sizes[best][k]
             for r in range(len(references)):
                 for k in range(len(orders)):
-                    overlaps[r][k] += best_gain[r * len(orders) + k]
-        return chosen
+                    overlaps[r][k] += best_gains[r * len(orders) + k]
+
+        return greedy_fill(candidates.words, budget_words, choose, take)

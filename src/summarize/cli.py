@@ -8,19 +8,24 @@ later); 130 / 143 interrupted by Ctrl-C / SIGTERM (the folder is resumable: run 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import hydra
+import omegaconf
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs, register_resolvers
+from summarize.data import InputError
 from summarize.manifest import Manifest
+from summarize.params import ParameterError
 from summarize.rewrite.base import looks_like_path
 from summarize.runner import Interrupted, Runner, input_path, now
 from summarize.store import FolderBusy, write_json
@@ -92,14 +97,39 @@ def check_config(cfg: DictConfig) -> None:
             continue
         try:
             instantiate(node)
-        except Exception as error:  # constructors validate their parameters: a bad value is ours
+        except Exception as error:
+            if not _bad_configuration(error):
+                raise  # a bug in a stage, not the user's mistake: keep its traceback
             raise UsageError(f"{stage}: {_innermost(error)}") from None
 
 
-def _innermost(error: BaseException) -> str:
+def _innermost(error: BaseException) -> BaseException:
     while error.__cause__ is not None:
         error = error.__cause__
-    return str(error)
+    return error
+
+
+_CONFIG_MACHINERY = tuple(
+    str(Path(module.__file__).parent) for module in (hydra, omegaconf, importlib)
+)
+
+
+def _bad_configuration(error: BaseException) -> bool:
+    """Whether building a stage failed on its configuration rather than in the stage's code.
+
+    A stage refuses a bad value with ``ParameterError`` (and unusable input with
+    ``InputError``). Everything else is a bug, except what fails before any stage code runs:
+    an error raised entirely inside Hydra, OmegaConf or the import system, such as a
+    ``_target_`` that names no class or a key the constructor has no argument for.
+    """
+    cause = _innermost(error)
+    if isinstance(cause, (ParameterError, InputError)):
+        return True
+    frames = traceback.extract_tb(cause.__traceback__)
+    return all(
+        frame.filename.startswith(_CONFIG_MACHINERY) or frame.filename.startswith("<frozen ")
+        for frame in frames
+    )
 
 
 def _record_hydra_files(folder: Path, cfg: DictConfig) -> None:

@@ -76,8 +76,7 @@ def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
     the name in full.
     """
     texts = [candidates.sentences[i].text for i in chosen]
-    document = candidates.document
-    names = short_names(s.text for s in document.sentences) if document is not None else set()
+    names = short_names(s.text for s in candidates.document.sentences)
     introduced = set().union(*(introduced_names(t, names) for t in texts)) if names else set()
     earliest: dict[int, int] = {}
     for index in chosen:

@@ -16,12 +16,14 @@ else the longest (most words), then the first in the input.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from summarize.data import Document
+from summarize.params import Constraint, Interval, check_params
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,11 @@ class Republication:
 class CopyDetector:
     """Finds articles that republish another article of the cluster (see the module rule)."""
 
+    constraints: ClassVar[dict[str, Constraint]] = {"min_share": Interval(0, 1, closed="right")}
+
     def __init__(self, min_share: float = 0.5) -> None:
-        if not 0.0 < min_share <= 1.0:
-            raise ValueError(f"copies.min_share must be in (0, 1], got {min_share}")
         self.min_share = min_share
+        check_params(self, "copies")
 
     def detect(
         self, document: Document, threshold: float

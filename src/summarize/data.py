@@ -103,7 +103,7 @@ class Sentence:
     position: int
     """Index of the sentence in its article (0 is the lead)."""
     article_length: int = 1
-    """Number of sentences in the article, so a selector can use relative position."""
+    """Number of sentences in the article. Set by the splitter; no stage reads it."""
 
     @property
     def words(self) -> int:
@@ -125,6 +125,10 @@ class Document:
 
     def source(self, article: int) -> int:
         return self.source_of[article] if article < len(self.source_of) else article
+
+    def rows(self) -> dict[tuple[int, int], int]:
+        """``sentence_key`` -> index in ``sentences``: where a candidate's sentence sits."""
+        return {sentence_key(s): row for row, s in enumerate(self.sentences)}
 
     @property
     def n_sources(self) -> int:
@@ -173,10 +177,9 @@ class Candidates:
     """Mean embedding of all sentences, duplicates included, so repeated facts weigh more."""
     n_articles: int
     """Independent sources: articles, with each group of republished copies counted once."""
-    redundancy_threshold: float
-    references: tuple[str, ...] = ()
-    document: Document | None = None
+    document: Document
     """Every sentence before redundancy removal, for methods that score on the whole cluster."""
+    references: tuple[str, ...] = ()
     needs_context: np.ndarray | None = None
     """Per candidate: its sentence only makes sense after an earlier one of its article (opens
     with a pronoun or connective, or quotes nobody). The pipeline keeps such a sentence only
@@ -247,6 +250,15 @@ class Briefing:
     @property
     def words(self) -> int:
         return count_words(self.text)
+
+
+def sentence_key(sentence: Sentence | BriefingSentence) -> tuple[int, int]:
+    """How every stage names a sentence: its article and its place in that article.
+
+    Unique within a cluster, equal for a sentence and the briefing sentence made from it, and
+    the same after pickling (object identity is none of these).
+    """
+    return sentence.article, sentence.position
 
 
 def count_words(text: str) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -22,10 +23,13 @@ from scipy.sparse.csgraph import connected_components
 from summarize.context import needs_context
 from summarize.copies import source_weights
 from summarize.data import Candidates, Document
+from summarize.params import Constraint, Flag, Interval, check_params
 from summarize.stemming import stem_word
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _DIGIT = re.compile(r"[0-9]")
+_COSINE = Interval(0, 1, closed="right")
+_SHARE = Interval(0, 1)
 
 
 class SupportRule:
@@ -40,6 +44,14 @@ class SupportRule:
     pairs for precision >= 0.9 (``docs/provenance.md``).
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "threshold": _COSINE,
+        "min_shared": _SHARE,
+        "close_threshold": _COSINE,
+        "close_min_shared": _SHARE,
+        "match_numbers": Flag(),
+    }
+
     def __init__(
         self,
         threshold: float = 0.6,
@@ -48,17 +60,12 @@ class SupportRule:
         close_min_shared: float = 0.3,
         match_numbers: bool = True,
     ) -> None:
-        for name, value in [("threshold", threshold), ("close_threshold", close_threshold)]:
-            if not 0.0 < value <= 1.0:
-                raise ValueError(f"support {name} must be in (0, 1], got {value}")
-        for name, value in [("min_shared", min_shared), ("close_min_shared", close_min_shared)]:
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"support {name} must be in [0, 1], got {value}")
         self.threshold = threshold
         self.min_shared = min_shared
         self.close_threshold = close_threshold
         self.close_min_shared = close_min_shared
         self.match_numbers = match_numbers
+        check_params(self, "support")
 
     def supports(self, a: str, b: str, similarity: float) -> bool:
         if similarity < min(self.threshold, self.close_threshold):
@@ -86,6 +93,21 @@ def content_words(text: str) -> frozenset[str]:
 
 
 class RedundancyRemover:
+    """Near-duplicate sentences become one candidate; ``support_*`` set its ``SupportRule``.
+
+    Example (``document``: a split and embedded cluster)::
+
+        candidates = RedundancyRemover(threshold=0.8).transform(document)
+        candidates.members[0]  # the sentences the first candidate stands for
+    """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "threshold": _COSINE,
+        "support_threshold": _COSINE,
+        "support_min_shared": _SHARE,
+        "support_close_threshold": _COSINE,
+    }
+
     def __init__(
         self,
         threshold: float = 0.8,
@@ -93,12 +115,11 @@ class RedundancyRemover:
         support_min_shared: float = 0.6,
         support_close_threshold: float = 0.85,
     ) -> None:
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"dedup threshold must be in (0, 1], got {threshold}")
         self.threshold = threshold
         self.support_threshold = support_threshold
         self.support_min_shared = support_min_shared
         self.support_close_threshold = support_close_threshold
+        check_params(self, "dedup")
         self.support_rule = SupportRule(
             support_threshold, support_min_shared, close_threshold=support_close_threshold
         )
@@ -146,7 +167,6 @@ class RedundancyRemover:
             centroid=(centroid / norm if norm > 0 else centroid).astype(np.float32),
             n_articles=document.n_sources,
             needs_context=np.array([dangling[i] for i in representatives], dtype=bool),
-            redundancy_threshold=self.threshold,
             references=document.cluster.references,
             document=document,
             source_of=document.source_of,

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from summarize.data import Cluster
+from summarize.params import ParameterError
 from summarize.pipeline import peak_rss_mb
 from summarize.runner import ClusterOutcome, ClusterWorker, check_timeout, timed_out
 
@@ -37,10 +38,10 @@ def check_limits(workers: int | None, threads: int | None, timeout_s: float | No
     """The shared parameters of the executors, checked once in their constructors."""
     for name, value in (("workers", workers), ("threads", threads)):
         if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValueError(f"runner.{name}={value}: give a positive whole number (or null)")
+            raise ParameterError(f"runner.{name}={value}: give a positive whole number (or null)")
     check_timeout(timeout_s)
     if not isinstance(max_tries, int) or max_tries < 1:
-        raise ValueError(f"runner.max_tries={max_tries}: give a positive whole number, e.g. 3")
+        raise ParameterError(f"runner.max_tries={max_tries}: give a positive whole number, e.g. 3")
 
 
 def with_threads(worker: ClusterWorker, threads: int) -> ClusterWorker:
@@ -258,7 +259,7 @@ class ProcessExecutor(PoolExecutor):
     def __init__(self, start_method: str = "spawn", **limits) -> None:
         super().__init__(**limits)
         if start_method not in ("spawn", "forkserver"):
-            raise ValueError(f"runner.start_method={start_method}: give spawn or forkserver")
+            raise ParameterError(f"runner.start_method={start_method}: give spawn or forkserver")
         self.start_method = start_method
 
     def _open(self) -> tuple[Any, int, int]:
@@ -284,7 +285,7 @@ class RayExecutor(PoolExecutor):
         try:
             import ray  # noqa: F401
         except ImportError:
-            raise RuntimeError(RAY_MISSING) from None
+            raise ParameterError(RAY_MISSING) from None
         self.address = address
 
     def _open(self) -> tuple[Any, int, int]:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
 
 import numpy as np
+
+from summarize.params import Constraint, Flag, Interval, check_params
 
 Encoder = Callable[[list[str]], np.ndarray]
 
@@ -217,6 +220,13 @@ class FactGuard:
     source embeddings (or an encoder) the similarity check is skipped.
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "min_similarity": Interval(-1, 1),
+        "numbers": Flag(),
+        "dates": Flag(),
+        "names": Flag(),
+    }
+
     def __init__(
         self,
         sources: Sequence[str],
@@ -229,9 +239,10 @@ class FactGuard:
         names: bool = True,
     ) -> None:
         self.min_similarity = min_similarity
-        self.check_numbers = numbers
-        self.check_dates = dates
-        self.check_names = names
+        self.numbers = numbers
+        self.dates = dates
+        self.names = names
+        check_params(self, "rewriter.guard")
         self.encode = encode
         self.source_embeddings = (
             None
@@ -277,19 +288,19 @@ class FactGuard:
         return float(np.max(self.source_embeddings @ np.asarray(embedding, dtype=np.float32)))
 
     def _facts(self, sentence: str) -> str | None:
-        if self.check_numbers or self.check_dates:
+        if self.numbers or self.dates:
             for surface, kind, value in _numbers(sentence):
-                enabled = self.check_dates if kind == "date" else self.check_numbers
+                enabled = self.dates if kind == "date" else self.numbers
                 if enabled and _key(value) not in self._values:
                     return f"{kind} not in the sources: {surface!r}"
         spans = _words(sentence)
-        if self.check_dates:
+        if self.dates:
             for span in spans:
                 for word in span:
                     known = _CALENDAR.get(word.key) in self._calendar
                     if word.capital and word.key in _CALENDAR and not known:
                         return f"date not in the sources: {word.text!r}"
-        if self.check_names:
+        if self.names:
             for kind, key, name in self._names(spans):
                 if f" {key} " not in self._text:
                     return f"{kind} not in the sources: {name!r}"

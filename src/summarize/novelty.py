@@ -21,10 +21,12 @@ The transform only filters and re-weights ``Candidates``; any selector then choo
 from __future__ import annotations
 
 import dataclasses
+from typing import ClassVar
 
 import numpy as np
 
 from summarize.data import Candidates, Cluster, Previous
+from summarize.params import Constraint, Flag, Interval, OneOf, check_params
 from summarize.stemming import stem_word
 
 __all__ = ["IgnorePrevious", "NoveltyFilter", "concept_novelty"]
@@ -53,20 +55,22 @@ class NoveltyFilter:
     ``background``: open the briefing with one sentence of what the reader already knew.
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "similarity": Interval(0, 1, closed="right"),
+        "concepts": OneOf(CONCEPT_WEIGHTINGS),
+        "background": Flag(),
+    }
+
     def __init__(
         self,
         similarity: float = 0.7,
         concepts: str = "ratio",
         background: bool = False,
     ) -> None:
-        if not 0.0 < similarity <= 1.0:
-            raise ValueError(f"update.similarity must be in (0, 1], got {similarity}")
-        if concepts not in CONCEPT_WEIGHTINGS:
-            choices = ", ".join(CONCEPT_WEIGHTINGS)
-            raise ValueError(f"update.concepts must be one of {choices}, got {concepts!r}")
         self.similarity = similarity
         self.concepts = concepts
         self.background = background
+        check_params(self, "update")
 
     def applies(self, cluster: Cluster) -> bool:
         return cluster.has_previous
@@ -94,7 +98,7 @@ def concept_novelty(candidates: Candidates, previous: Previous, weighting: str) 
     from summarize.select import _bigram_concepts
 
     document = candidates.document
-    if weighting == "none" or document is None:
+    if weighting == "none":
         return {}
     stem = stem_word
     new_usage = _article_usage(document.sentences, stem)

@@ -8,6 +8,8 @@ the short form of a name ("the Observatory") comes after the one that gives it i
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from summarize.context import (
     antecedent,
     can_lead,
@@ -16,6 +18,7 @@ from summarize.context import (
     unresolved_short_names,
 )
 from summarize.data import Candidates
+from summarize.params import Constraint, Flag, check_params
 
 
 def make_readable(candidates: Candidates, order: list[int]) -> list[int]:
@@ -23,8 +26,7 @@ def make_readable(candidates: Candidates, order: list[int]) -> list[int]:
     that needs context right after the earlier sentence of its article that gives it."""
     if not order:
         return []
-    document = candidates.document
-    names = short_names(s.text for s in document.sentences) if document else set()
+    names = short_names(s.text for s in candidates.document.sentences)
     blocks = _blocks(candidates, order)
     texts = [" ".join(candidates.sentences[i].text for i in block) for block in blocks]
     leads = [
@@ -78,8 +80,11 @@ def _next_placeable(texts: list[str], names: set[str], introduced: set[str]) -> 
 class _ReadableMixin:
     """``readable``: finish with ``make_readable`` (off only to see an orderer's raw key)."""
 
+    constraints: ClassVar[dict[str, Constraint]] = {"readable": Flag()}
+
     def __init__(self, readable: bool = True) -> None:
         self.readable = readable
+        check_params(self, "orderer")
 
     def _finish(self, candidates: Candidates, order: list[int]) -> list[int]:
         return make_readable(candidates, order) if self.readable else order
@@ -107,8 +112,7 @@ class ChronologicalOrderer(_ReadableMixin):
     """
 
     def order(self, candidates: Candidates, chosen: list[int]) -> list[int]:
-        document = candidates.document
-        dates = {a.index: a.date or "" for a in document.cluster.articles} if document else {}
+        dates = {a.index: a.date or "" for a in candidates.document.cluster.articles}
 
         def key(index: int) -> tuple[int, str, int, int]:
             sentence = candidates.sentences[index]

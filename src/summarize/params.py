@@ -120,6 +120,13 @@ def check_params(
     """
     table = type(stage).constraints if constraints is None else constraints
     for name, rule in table.items():
-        value = getattr(stage, name)
-        if not rule.allows(value):
-            raise ParameterError(f"{group}.{name} must be {rule.describe()}, got {value!r}")
+        check_value(f"{group}.{name}", getattr(stage, name), rule)
+
+
+def check_value(key: str, value: Any, rule: Constraint) -> None:
+    """Raises ``ParameterError`` naming ``key`` when ``rule`` refuses ``value``.
+
+    For a setting that is not a stage's stored parameter (``budget.words``).
+    """
+    if not rule.allows(value):
+        raise ParameterError(f"{key} must be {rule.describe()}, got {value!r}")

@@ -30,6 +30,7 @@ from summarize.data import (
     count_words,
 )
 from summarize.dedup import RedundancyRemover
+from summarize.params import Interval, check_value
 from summarize.rewrite.base import Rewriter
 from summarize.safe_text import printable
 
@@ -100,8 +101,27 @@ def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
+BUDGET = Interval(1, integer=True)
+"""``budget.words``: a briefing has room for at least one word."""
+
+
 class Summarizer:
-    """A cluster of articles in, one briefing of at most ``budget_words`` words out."""
+    """A cluster of articles in, one briefing of at most ``budget_words`` words out.
+
+    Built from the configuration, as the command line builds it (any override applies)::
+
+        from hydra import compose, initialize_config_dir
+        from summarize.cli import _config_dir
+        from summarize.ingest import read_clusters
+        from summarize.runner import SAMPLE_DIR, build_summarizer
+
+        with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
+            cfg = compose("config", overrides=["selector=mmr", "budget.words=100"])
+        summarizer = build_summarizer(cfg)
+        cluster = next(read_clusters(SAMPLE_DIR))  # a Cluster, or a ClusterFailure saying why not
+        briefing = summarizer.summarize(cluster)
+        print(briefing.text)  # provenance per sentence: briefing.sentences[0].also_in
+    """
 
     def __init__(
         self,
@@ -117,8 +137,7 @@ class Summarizer:
         copies: CopyDetector | None = None,
         focus: Focus | None = None,
     ) -> None:
-        if budget_words <= 0:
-            raise ValueError(f"budget.words must be positive, got {budget_words}")
+        check_value("budget.words", budget_words, BUDGET)
         self.cleaner = cleaner
         self.splitter = splitter
         self.embedder = embedder
@@ -237,7 +256,6 @@ class Summarizer:
         update = self.update is not None and self.update.applies(cluster)
         candidates, previous = self._prepare(cluster, timings, with_previous=update)
         document = candidates.document
-        assert document is not None
         background: list[BriefingSentence] = []
         budget = self.budget_words
         if previous is not None:
@@ -310,8 +328,7 @@ class Summarizer:
 
 def _briefing_sentence(candidates: Candidates, index: int) -> BriefingSentence:
     sentence = candidates.sentences[index]
-    document = candidates.document
-    own = document.source(sentence.article) if document is not None else sentence.article
+    own = candidates.document.source(sentence.article)
     return BriefingSentence(
         text=sentence.text,
         article=sentence.article,

@@ -39,6 +39,7 @@ from summarize.data import Article, Briefing, Cluster
 from summarize.evaluate import mean_scores
 from summarize.ingest import ClusterFailure, input_files, read_clusters
 from summarize.manifest import Manifest, environment
+from summarize.params import ParameterError
 from summarize.pipeline import Summarizer, peak_rss_mb
 from summarize.store import (
     ClusterResult,
@@ -232,7 +233,9 @@ class LocalExecutor:
 
 def check_timeout(timeout_s: float | None) -> None:
     if timeout_s is not None and not timeout_s > 0:
-        raise ValueError(f"runner.timeout_s={timeout_s}: give a positive number of seconds or null")
+        raise ParameterError(
+            f"runner.timeout_s={timeout_s}: give a positive number of seconds or null"
+        )
 
 
 def timed_out(seconds: float) -> str:
@@ -303,7 +306,11 @@ def input_path(cfg: DictConfig) -> Path:
 
 
 class Runner:
-    """Summarizes every cluster of ``cfg.input.path`` into ``cfg.output.dir``, resumably."""
+    """Summarizes every cluster of ``cfg.input.path`` into ``cfg.output.dir``, resumably.
+
+    ``run(cfg)`` is the short way (an example is there); ``Runner(cfg, executor=...)`` picks
+    the executor in code instead of ``cfg.runner``.
+    """
 
     def __init__(
         self,
@@ -682,5 +689,20 @@ def now() -> str:
 
 
 def run(cfg: DictConfig, **options) -> RunReport:
-    """Summarizes every cluster of ``cfg.input.path`` into ``cfg.output.dir``."""
+    """Summarizes every cluster of ``cfg.input.path`` into ``cfg.output.dir``.
+
+    ``python -m summarize`` from Python: compose the configuration with any overrides, then run
+    (``options`` go to ``Runner``)::
+
+        from hydra import compose, initialize_config_dir
+        from summarize.cli import _config_dir
+        from summarize.runner import run
+
+        overrides = ["input.path=clusters.jsonl", "output.dir=out", "budget.words=100"]
+        with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
+            cfg = compose("config", overrides=overrides)
+        report = run(cfg)  # resumable: run it again after an interruption
+        print(report.succeeded, "briefings in", report.output_dir)
+        print(report.failures)  # one entry, with its reason, per cluster that failed
+    """
     return Runner(cfg, **options).run()

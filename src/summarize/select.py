@@ -9,18 +9,24 @@ several articles repeat, ``position_weight`` rewards sentences early in their ar
 inverted pyramid of news writing). Both default to zero, so each strategy on its own is the
 published method. A query-focused briefing adds the candidates' relevance to the query
 (``Candidates.focus``) to the same prior.
+
+The word budget is filled by ``summarize.budget``: ``fill_budget`` for the rankers,
+``greedy_fill`` for the greedy methods, which only say which candidate comes next. Each
+selector checks its parameters when built (``constraints``, read by ``params.check_params``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from itertools import pairwise
+from typing import ClassVar
 
 import numpy as np
 
-from summarize.data import Candidates
+from summarize.budget import best_open, fill_budget, greedy_fill
+from summarize.data import Candidates, sentence_key
+from summarize.params import Constraint, Interval, check_params
 from summarize.stemming import stem_word
 
 __all__ = [
@@ -35,17 +41,6 @@ __all__ = [
     "salience_prior",
     "unit_range",
 ]
-
-
-def fill_budget(order: Iterable[int], words: np.ndarray, budget_words: int) -> list[int]:
-    """Takes candidates in the given order, skipping any that would overrun the budget."""
-    chosen: list[int] = []
-    remaining = budget_words
-    for index in order:
-        if words[index] <= remaining:
-            chosen.append(int(index))
-            remaining -= int(words[index])
-    return chosen
 
 
 def salience_prior(
@@ -79,6 +74,12 @@ def _ranked(scores: np.ndarray) -> np.ndarray:
 
 
 class _PriorMixin:
+    """``support_weight`` and ``position_weight``: the salience prior added to a score."""
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "support_weight": Interval(0),
+        "position_weight": Interval(0),
+    }
     support_weight: float
     position_weight: float
 
@@ -89,7 +90,13 @@ class _PriorMixin:
 
 
 class LeadSelector:
-    """Round robin over articles: every article's first sentence, then every second one..."""
+    """Round robin over articles: every article's first sentence, then every second one...
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = LeadSelector().select(candidates, budget_words=100)
+        text = " ".join(candidates.sentences[i].text for i in chosen)
+    """
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         rank_in_article: dict[int, int] = {}
@@ -104,11 +111,17 @@ class LeadSelector:
 
 
 class CentroidSelector(_PriorMixin):
-    """Sentences closest to the cluster centroid (Radev et al., 2004), in embedding space."""
+    """Sentences closest to the cluster centroid (Radev et al., 2004), in embedding space.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = CentroidSelector(position_weight=0.1).select(candidates, budget_words=100)
+    """
 
     def __init__(self, support_weight: float = 0.0, position_weight: float = 0.0) -> None:
         self.support_weight = support_weight
         self.position_weight = position_weight
+        check_params(self, "selector")
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         scores = self._with_prior(candidates, candidates.embeddings @ candidates.centroid)
@@ -120,7 +133,16 @@ class MMRSelector(_PriorMixin):
 
     Each step takes the candidate maximising
     ``lambda * relevance - (1 - lambda) * max similarity to what is already chosen``.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = MMRSelector(lambda_=0.5).select(candidates, budget_words=100)
     """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        **_PriorMixin.constraints,
+        "lambda_": Interval(0, 1),
+    }
 
     def __init__(
         self, lambda_: float = 0.7, support_weight: float = 0.0, position_weight: float = 0.0
@@ -128,25 +150,21 @@ class MMRSelector(_PriorMixin):
         self.lambda_ = lambda_
         self.support_weight = support_weight
         self.position_weight = position_weight
+        check_params(self, "selector")
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         relevance = self._with_prior(candidates, candidates.embeddings @ candidates.centroid)
         similarity = candidates.similarity()
-        words = candidates.words
-        remaining = budget_words
-        chosen: list[int] = []
         redundancy = np.zeros(len(candidates))
-        open_ = words <= remaining
-        while open_.any():
-            gain = self.lambda_ * relevance - (1 - self.lambda_) * redundancy
-            gain[~open_] = -np.inf
-            best = int(np.argmax(gain))
-            chosen.append(best)
-            remaining -= int(words[best])
+
+        def choose(open_: np.ndarray) -> int:
+            return best_open(self.lambda_ * relevance - (1 - self.lambda_) * redundancy, open_)
+
+        def take(best: int) -> None:
+            nonlocal redundancy
             redundancy = np.maximum(redundancy, similarity[best])
-            open_ &= words <= remaining
-            open_[best] = False
-        return chosen
+
+        return greedy_fill(candidates.words, budget_words, choose, take)
 
 
 def _pagerank(weights: np.ndarray, damping: float, tolerance: float = 1e-8) -> np.ndarray:
@@ -165,12 +183,13 @@ def _pagerank(weights: np.ndarray, damping: float, tolerance: float = 1e-8) -> n
 
 def _score_groups(candidates: Candidates, sentence_scores: np.ndarray) -> np.ndarray:
     """A candidate inherits the best score of the near-duplicates it stands for."""
-    document = candidates.document
-    assert document is not None
-    index_of = {id(s): i for i, s in enumerate(document.sentences)}
+    rows = candidates.document.rows()
     return np.array(
-        [max(sentence_scores[index_of[id(s)]] for s in group) for group in candidates.members]
+        [max(sentence_scores[rows[sentence_key(s)]] for s in group) for group in candidates.members]
     )
+
+
+_DAMPING = Interval(0, 1, closed="neither")
 
 
 class LexRankSelector(_PriorMixin):
@@ -180,7 +199,17 @@ class LexRankSelector(_PriorMixin):
     outlets gathers centrality. ``threshold=None`` is continuous LexRank (cosine-weighted edges);
     a number keeps only edges at or above it. Similarity comes from the configured embedder,
     TF-IDF cosine with ``embedder=tfidf`` as in the original paper.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = LexRankSelector(threshold=0.1).select(candidates, budget_words=100)
     """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        **_PriorMixin.constraints,
+        "threshold": Interval(0, 1, allow_none=True),
+        "damping": _DAMPING,
+    }
 
     def __init__(
         self,
@@ -193,10 +222,10 @@ class LexRankSelector(_PriorMixin):
         self.damping = damping
         self.support_weight = support_weight
         self.position_weight = position_weight
+        check_params(self, "selector")
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         document = candidates.document
-        assert document is not None
         weights = np.clip(document.embeddings @ document.embeddings.T, 0.0, None).astype(np.float64)
         if self.threshold is not None:
             weights = (weights >= self.threshold).astype(np.float64)
@@ -221,7 +250,16 @@ class TextRankSelector(_PriorMixin):
 
     Edge weight is the number of shared content words normalised by the log lengths of both
     sentences, the paper's measure; it needs no embeddings.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = TextRankSelector(damping=0.85).select(candidates, budget_words=100)
     """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        **_PriorMixin.constraints,
+        "damping": _DAMPING,
+    }
 
     def __init__(
         self, damping: float = 0.85, support_weight: float = 0.0, position_weight: float = 0.0
@@ -229,10 +267,10 @@ class TextRankSelector(_PriorMixin):
         self.damping = damping
         self.support_weight = support_weight
         self.position_weight = position_weight
+        check_params(self, "selector")
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         document = candidates.document
-        assert document is not None
         n = len(document.sentences)
         bags = _content_word_matrix([s.text for s in document.sentences])
         if bags is None:
@@ -255,7 +293,20 @@ class SubmodularSelector(_PriorMixin):
     k-means clusters of the candidates and ``r_j`` is a candidate's mean similarity to the
     cluster. Maximised by the cost-scaled greedy algorithm with the best singleton check, which
     carries the paper's approximation guarantee.
+
+    Example (``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        chosen = SubmodularSelector(alpha=5.0, diversity=6.0).select(candidates, budget_words=100)
     """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        **_PriorMixin.constraints,
+        "alpha": Interval(0, closed="neither"),
+        "diversity": Interval(0),
+        "cluster_share": Interval(0, 1),
+        "cost_exponent": Interval(0, 1),
+        "seed": Interval(0, integer=True),
+    }
 
     def __init__(
         self,
@@ -274,6 +325,7 @@ class SubmodularSelector(_PriorMixin):
         self.support_weight = support_weight
         self.position_weight = position_weight
         self.seed = seed
+        check_params(self, "selector")
 
     def _partitions(self, candidates: Candidates) -> np.ndarray:
         n = len(candidates)
@@ -287,7 +339,6 @@ class SubmodularSelector(_PriorMixin):
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         document = candidates.document
-        assert document is not None
         # cover[i, j]: how much candidate j covers sentence i of the whole cluster
         cover = np.clip(document.embeddings @ candidates.embeddings.T, 0.0, None).astype(np.float64)
         n_sentences = cover.shape[0]
@@ -301,10 +352,10 @@ class SubmodularSelector(_PriorMixin):
         covered = np.zeros(n_sentences)
         in_partition = np.zeros(partition.max() + 1)
         value = 0.0
-        chosen: list[int] = []
-        remaining = budget_words
-        open_ = words <= remaining
-        while open_.any():
+        gains = np.zeros(len(candidates))
+
+        def choose(open_: np.ndarray) -> int | None:
+            nonlocal gains
             coverage = np.minimum(covered[:, None] + cover, saturation[:, None]).sum(axis=0)
             diversity = np.sqrt(in_partition[partition] + reward) - np.sqrt(in_partition[partition])
             gains = (
@@ -313,18 +364,16 @@ class SubmodularSelector(_PriorMixin):
                 + self.diversity * diversity
                 + prior
             )
-            ratio = np.where(open_, gains / cost, -np.inf)
-            best = int(np.argmax(ratio))
-            if gains[best] <= 0:
-                break
-            chosen.append(best)
+            best = best_open(gains / cost, open_)
+            return None if gains[best] <= 0 else best
+
+        def take(best: int) -> None:
+            nonlocal covered, value
             value += float(gains[best])
             covered += cover[:, best]
             in_partition[partition[best]] += reward[best]
-            remaining -= int(words[best])
-            open_ &= words <= remaining
-            open_[best] = False
 
+        chosen = greedy_fill(words, budget_words, choose, take)
         singleton = self._best_singleton(cover, saturation, reward, prior, words, budget_words)
         if singleton is not None and singleton[1] > value:
             return [singleton[0]]
@@ -372,7 +421,21 @@ class ConceptCoverageSelector:
     ``position_weight`` scale a sentence's gain by ``1 + weight * prior`` (cross-source support
     in [0, 1], lead bonus ``1 / (1 + position)``), so they break near-ties without a scale of
     their own.
+
+    Example (the default selector; ``candidates`` from ``Summarizer.prepare(cluster)``)::
+
+        selector = ConceptCoverageSelector(min_df=2, min_words=8)
+        chosen = selector.select(candidates, budget_words=100)
+        text = " ".join(candidates.sentences[i].text for i in chosen)
     """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "min_df": Interval(1, integer=True),
+        "min_df_share": Interval(0, 1),
+        "cost_exponent": Interval(0, 1),
+        "min_words": Interval(0, integer=True),
+        **_PriorMixin.constraints,
+    }
 
     def __init__(
         self,
@@ -383,22 +446,13 @@ class ConceptCoverageSelector:
         support_weight: float = 0.0,
         position_weight: float = 0.1,
     ) -> None:
-        if min_df < 1:
-            raise ValueError(f"selector.min_df must be at least 1, got {min_df}")
-        if not 0.0 <= min_df_share <= 1.0:
-            raise ValueError(f"selector.min_df_share must be in [0, 1], got {min_df_share}")
-        if not 0.0 <= cost_exponent <= 1.0:
-            raise ValueError(f"selector.cost_exponent must be in [0, 1], got {cost_exponent}")
-        if min_words < 0:
-            raise ValueError(f"selector.min_words must not be negative, got {min_words}")
-        if support_weight < 0 or position_weight < 0:
-            raise ValueError("selector.support_weight and position_weight must not be negative")
         self.min_df = min_df
         self.min_df_share = min_df_share
         self.cost_exponent = cost_exponent
         self.min_words = min_words
         self.support_weight = support_weight
         self.position_weight = position_weight
+        check_params(self, "selector")
 
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         from scipy.sparse import csr_matrix
@@ -422,21 +476,16 @@ class ConceptCoverageSelector:
         words = candidates.words
         cost = np.power(np.maximum(words, 1).astype(np.float64), self.cost_exponent)
         uncovered = np.array(list(weights.values()), dtype=np.float64)
-        chosen: list[int] = []
-        remaining = budget_words
-        taken = np.zeros(n, dtype=bool)
-        for eligible in (words >= self.min_words, np.ones(n, dtype=bool)):
-            open_ = eligible & ~taken & (words <= remaining)
-            while open_.any():
-                ratio = np.where(open_, (has @ uncovered) * bonus / cost, -np.inf)
-                best = int(np.argmax(ratio))
-                chosen.append(best)
-                taken[best] = True
-                uncovered[has[best].indices] = 0.0
-                remaining -= int(words[best])
-                open_ &= words <= remaining
-                open_[best] = False
-        return chosen
+
+        def choose(open_: np.ndarray) -> int:
+            return best_open((has @ uncovered) * bonus / cost, open_)
+
+        def take(best: int) -> None:
+            uncovered[has[best].indices] = 0.0
+
+        # sentences of min_words or more first; shorter ones only fill what is left
+        chosen = greedy_fill(words, budget_words, choose, take, eligible=words >= self.min_words)
+        return greedy_fill(words, budget_words, choose, take, chosen=chosen)
 
 
 def concept_weights(
@@ -444,7 +493,6 @@ def concept_weights(
 ) -> dict[tuple[str, str], int]:
     """Each concept kept by ``ConceptCoverageSelector`` and its number of sources, sorted."""
     document = candidates.document
-    assert document is not None
     stem = stem_word
     source_concepts: dict[int, set[tuple[str, str]]] = {}
     for sentence in document.sentences:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from summarize.data import Briefing, BriefingSentence, Document, count_words
+from summarize.data import Briefing, BriefingSentence, Document, count_words, sentence_key
 from summarize.guard import FactGuard
 from summarize.rewrite.base import Encoder
 from summarize.rewrite.reply import is_complete, normal
@@ -150,8 +150,8 @@ def _why_nothing_rewritten(review: _Review) -> str:
 
 def selection_embeddings(briefing: Briefing, document: Document, encode: Encoder) -> np.ndarray:
     """Embeddings of the extractive sentences, reused from the document where possible."""
-    rows = {(s.article, s.position): i for i, s in enumerate(document.sentences)}
-    found = [rows.get((s.article, s.position)) for s in briefing.sentences]
+    rows = document.rows()
+    found = [rows.get(sentence_key(s)) for s in briefing.sentences]
     missing = [s.text for s, row in zip(briefing.sentences, found, strict=True) if row is None]
     fresh = iter(np.asarray(encode(missing), dtype=np.float32) if missing else ())
     return np.stack(

@@ -6,8 +6,9 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from summarize.params import Constraint, Interval, ParameterError
 from summarize.rewrite.base import Model, RewriteError
 from summarize.rewrite.mapreduce import GuardedRewriter
 
@@ -23,13 +24,18 @@ class LlamaCppRewriter(GuardedRewriter):
     ``TransformersRewriter``.
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {
+        **GuardedRewriter.constraints,
+        "context": Interval(1, integer=True),
+    }
+
     def __init__(self, model: str, *, context: int = 4096, **settings: Any) -> None:
+        self.context = context
         super().__init__(model, **settings)
         if context <= self.max_new_tokens:
-            raise ValueError(
+            raise ParameterError(
                 f"rewriter.context ({context}) must exceed max_new_tokens ({self.max_new_tokens})"
             )
-        self.context = context
         if "torch" not in sys.modules:
             # Built before the embedder imports torch: llama.cpp and torch share one OpenMP
             # runtime, and its default busy-waiting slows generation many times on a busy CPU.

@@ -14,10 +14,11 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from summarize.data import Briefing, Document, count_words
 from summarize.guard import FactGuard
+from summarize.params import Constraint, Interval, OneOf, ParameterError, check_params
 from summarize.rewrite.assemble import assemble, extractive
 from summarize.rewrite.base import Encoder, Model, RewriteError
 from summarize.rewrite.reply import reply_sentences
@@ -46,6 +47,16 @@ class GuardedRewriter(ABC):
                 return EchoModel()  # count(system, user) -> int, generate(system, user) -> str
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "max_input_tokens": Interval(1, integer=True),
+        "max_new_tokens": Interval(1, integer=True),
+        "temperature": Interval(0),
+        "seed": Interval(integer=True),
+        "threads": Interval(1, integer=True, allow_none=True),
+        "on_reject": OneOf(ON_REJECT),
+        "min_sentence_words": Interval(0, integer=True),
+    }
+
     def __init__(
         self,
         model: str,
@@ -63,12 +74,6 @@ class GuardedRewriter(ABC):
         language: str = "english",
         guard: GuardFactory | Mapping[str, Any] | None = None,
     ) -> None:
-        if on_reject not in ON_REJECT:
-            raise ValueError(f"rewriter.on_reject must be one of {ON_REJECT}, got {on_reject!r}")
-        if max_input_tokens <= 0 or max_new_tokens <= 0:
-            raise ValueError("rewriter.max_input_tokens and max_new_tokens must be positive")
-        if temperature < 0:
-            raise ValueError(f"rewriter.temperature must be >= 0, got {temperature}")
         for key, template in (
             ("system_prompt", system_prompt),
             ("user_prompt", user_prompt),
@@ -88,6 +93,8 @@ class GuardedRewriter(ABC):
         self.min_sentence_words = min_sentence_words
         self.language = language
         self.guard = _guard_factory(guard)
+        check_params(self, "rewriter")
+        self.guard(())  # the guard checks its settings now, not at the first cluster
         self._loaded: Model | None = None
         self._load_error: str | None = None
 
@@ -215,7 +222,7 @@ def _check_template(key: str, template: str) -> None:
     try:
         template.format(sentences="", words=0, title="")
     except (KeyError, IndexError, ValueError) as error:
-        raise ValueError(
+        raise ParameterError(
             f"rewriter.{key}: bad template ({error!r}); the placeholders are "
             "{sentences}, {words} and {title}, and a literal brace is written {{ or }}"
         ) from error
