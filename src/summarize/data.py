@@ -102,8 +102,6 @@ class Sentence:
     """Index of the article in its cluster."""
     position: int
     """Index of the sentence in its article (0 is the lead)."""
-    article_length: int = 1
-    """Number of sentences in the article. Set by the splitter; no stage reads it."""
 
     @property
     def words(self) -> int:

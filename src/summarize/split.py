@@ -99,14 +99,11 @@ class PunktSplitter:
             for sentence in split_paragraph(paragraph, self.language) if paragraph else ():
                 if self.min_words <= count_words(sentence) <= self.max_words:
                     if len(kept) == self.max_sentences_per_article:
-                        return self._sentences(article, kept, position), True
+                        return self._sentences(article, kept), True
                     kept.append((position, sentence))
                 position += 1
-        return self._sentences(article, kept, position), False
+        return self._sentences(article, kept), False
 
     @staticmethod
-    def _sentences(article: Article, kept: list[tuple[int, str]], length: int) -> list[Sentence]:
-        return [
-            Sentence(text=text, article=article.index, position=pos, article_length=length)
-            for pos, text in kept
-        ]
+    def _sentences(article: Article, kept: list[tuple[int, str]]) -> list[Sentence]:
+        return [Sentence(text=text, article=article.index, position=pos) for pos, text in kept]
