@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from summarize.clean import BoilerplateCleaner
-from summarize.context import can_lead, needs_context, short_names, unresolved_short_names
+from summarize.context import (
+    can_lead,
+    needs_context,
+    orphans,
+    short_names,
+    unresolved_short_names,
+)
 from summarize.data import Article, Cluster
 from summarize.dedup import RedundancyRemover
 from summarize.embed import TfidfEmbedder
@@ -27,6 +33,9 @@ from summarize.split import PunktSplitter
         "“We lost everything in the cellar,” she said.",
         "``We will rebuild,'' he told the crowd.",
         "''The water came in an hour.''",
+        "Nothing has changed,” the official said.",  # the end of a quotation begun earlier
+        'Nothing has changed," the official said.',
+        "Nothing has changed,'' the official said.",
     ],
 )
 def test_sentences_that_need_their_neighbour(text):
@@ -41,6 +50,8 @@ def test_sentences_that_need_their_neighbour(text):
         "This week, the council voted to rebuild the weir.",
         "Theatre groups in Harwick cancelled their shows.",
         "Itinerant traders lost their stalls at the market.",
+        'Officials said "the weir held" until Sunday.',
+        "The ``Harwick Post'' said the weir was 80 years old.",
     ],
 )
 def test_sentences_that_stand_alone(text):
@@ -130,3 +141,37 @@ def test_budget_is_filled_when_dangling_sentences_are_dropped():
     assert any(t.startswith("“Nobody told us") for t in texts)
     assert any(t.startswith("Mayor Ines Falk") for t in texts)
     assert sum(len(t.split()) for t in texts) > 90
+
+
+def test_a_quotation_split_over_sentences_stays_only_with_its_beginning():
+    """The rest of Tom Reyes's quotation must not follow another sentence of the article, where
+    it would read as somebody else's words."""
+    text = (
+        "The river Lenna burst its banks in Harwick on Sunday, flooding 300 homes.\n\n"
+        "Mayor Ines Falk opened two school halls as shelters for the night.\n\n"
+        "“The weir has failed three times,” said Tom Reyes, who runs the bakery on Mill Street. "
+        "“Nobody listens to us in the town hall. The council never comes here,” he added."
+    )
+    cluster = Cluster(id="harwick", articles=(Article(0, text, "0.txt"),), source="test")
+    summarizer = Summarizer(
+        BoilerplateCleaner(),
+        PunktSplitter(),
+        TfidfEmbedder(),
+        RedundancyRemover(),
+        ConceptCoverageSelector(),
+        PositionOrderer(),
+    )
+    candidates = summarizer.prepare(cluster)
+
+    def row(prefix: str) -> int:
+        (index,) = [i for i, c in enumerate(candidates.sentences) if c.text.startswith(prefix)]
+        return index
+
+    river, mayor, credited = row("The river"), row("Mayor"), row("“The weir")
+    begun, ended = row("“Nobody listens"), row("The council never")
+    assert candidates.needs_context[begun] and candidates.needs_context[ended]
+    # an earlier sentence of the article is not enough: the quotation's own start must be in
+    assert orphans(candidates, [river, mayor, begun]) == [begun]
+    assert orphans(candidates, [river, ended]) == [ended]
+    assert orphans(candidates, [credited, begun, ended]) == []
+    assert orphans(candidates, [river, credited, ended]) == [ended]

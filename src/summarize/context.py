@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
-from summarize.data import Candidates
+from summarize.data import Candidates, sentence_key
 
 __all__ = [
     "antecedent",
@@ -38,6 +39,9 @@ _DANGLING_START = re.compile(
     re.IGNORECASE,
 )
 _QUOTE_START = re.compile(r"^\s*(?:[\"“‘«]|``|''|'(?=\w))")
+# The end of a quotation begun in an earlier sentence: the first double quotation mark closes
+# ("Nothing has changed," the official said.).
+_QUOTE_TAIL = re.compile(r"^(?:(?!``|'')[^“”\"«»])*(?:”|»|(?<=\S)\"|(?<=\S)'')")
 # Spans in double quotation marks, of any of the usual typographies (newswire writes ``..''
 # and sometimes ''..'').
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?|(?:``|'').*?(?:''|$)|«[^»]*»?")
@@ -61,6 +65,8 @@ _SHORT_NAME = re.compile(
 
 def needs_context(text: str) -> bool:
     """True for a sentence that only makes sense after the one it followed in its article."""
+    if _QUOTE_TAIL.match(text):
+        return True
     if _QUOTE_START.match(text):
         outside = _QUOTED.sub(" ", text)
         return not _ATTRIBUTION.search(outside) or bool(_PRONOUN_ATTRIBUTION.search(outside))
@@ -70,28 +76,32 @@ def needs_context(text: str) -> bool:
 def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
     """Chosen sentences that cannot stand where they are in this choice.
 
-    A sentence that needs context stays only with an earlier chosen sentence of its article:
-    that is where the subject of "He said..." was named, and the orderer puts it right after.
-    A sentence that uses a short name ("the Agency") stays only when some chosen sentence gives
-    the name in full.
+    A sentence that needs context stays only with the sentence it followed in its article, also
+    chosen: that is where the subject of "He said..." was named or the quotation began, and the
+    orderer puts it right after. (Any earlier sentence of the article is not enough: the end of
+    one speaker's quotation would then read as another's.) A sentence that uses a short name
+    ("the Agency") stays only when some chosen sentence gives the name in full.
     """
     texts = [candidates.sentences[i].text for i in chosen]
     names = short_names(s.text for s in candidates.document.sentences)
     introduced = set().union(*(introduced_names(t, names) for t in texts)) if names else set()
-    earliest: dict[int, int] = {}
-    for index in chosen:
-        sentence = candidates.sentences[index]
-        earliest[sentence.article] = min(
-            earliest.get(sentence.article, sentence.position), sentence.position
-        )
+    chosen_keys = {sentence_key(candidates.sentences[i]) for i in chosen}
+    before = _preceding(candidates)
     dangling = []
     for index, text in zip(chosen, texts, strict=True):
-        sentence = candidates.sentences[index]
-        first_of_article = earliest[sentence.article] == sentence.position
+        key = sentence_key(candidates.sentences[index])
         needs = candidates.needs_context is not None and candidates.needs_context[index]
-        if (needs and first_of_article) or unresolved_short_names(text, names, introduced):
+        if (needs and before.get(key) not in chosen_keys) or unresolved_short_names(
+            text, names, introduced
+        ):
             dangling.append(index)
     return dangling
+
+
+def _preceding(candidates: Candidates) -> dict[tuple[int, int], tuple[int, int]]:
+    """Each sentence's key -> the key of the sentence before it in its article, if split out."""
+    keys = sorted(sentence_key(s) for s in candidates.document.sentences)
+    return {key: prev for prev, key in pairwise(keys) if prev[0] == key[0]}
 
 
 def antecedent(candidates: Candidates, chosen: list[int], index: int) -> int | None:
