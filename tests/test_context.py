@@ -102,10 +102,11 @@ ARTICLES = [
 ]
 
 
-def harwick_briefing(budget_words: int):
+def harwick(articles: list[str], budget_words: int = 250) -> tuple[Cluster, Summarizer]:
+    """The articles as a cluster, and the default pipeline on TF-IDF (no model to load)."""
     cluster = Cluster(
         id="harwick",
-        articles=tuple(Article(i, text, f"{i}.txt") for i, text in enumerate(ARTICLES)),
+        articles=tuple(Article(i, text, f"{i}.txt") for i, text in enumerate(articles)),
         source="test",
     )
     summarizer = Summarizer(
@@ -117,6 +118,11 @@ def harwick_briefing(budget_words: int):
         PositionOrderer(),
         budget_words=budget_words,
     )
+    return cluster, summarizer
+
+
+def harwick_briefing(budget_words: int):
+    cluster, summarizer = harwick(ARTICLES, budget_words)
     return summarizer.summarize(cluster).sentences
 
 
@@ -152,15 +158,7 @@ def test_a_quotation_split_over_sentences_stays_only_with_its_beginning():
         "“The weir has failed three times,” said Tom Reyes, who runs the bakery on Mill Street. "
         "“Nobody listens to us in the town hall. The council never comes here,” he added."
     )
-    cluster = Cluster(id="harwick", articles=(Article(0, text, "0.txt"),), source="test")
-    summarizer = Summarizer(
-        BoilerplateCleaner(),
-        PunktSplitter(),
-        TfidfEmbedder(),
-        RedundancyRemover(),
-        ConceptCoverageSelector(),
-        PositionOrderer(),
-    )
+    cluster, summarizer = harwick([text])
     candidates = summarizer.prepare(cluster)
 
     def row(prefix: str) -> int:
