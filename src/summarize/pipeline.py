@@ -199,7 +199,12 @@ class Summarizer:
         with timed(timings, "dedup"):
             source_of, copies_found = self.copies.detect(document, self.dedup.threshold)
             document.source_of = source_of
-            warnings.extend(describe(r, document) for r in copies_found)
+            identical = {frozenset(pair) for pair in same_text(cluster).items()}
+            warnings.extend(  # an identical copy was reported as such already
+                describe(r, document)
+                for r in copies_found
+                if frozenset((r.article, r.copy_of)) not in identical
+            )
             candidates = self.dedup.transform(document)
         if query:
             assert self.focus is not None
@@ -353,18 +358,23 @@ def _cluster_shape_warnings(cluster: Cluster) -> list[str]:
             f"cluster {printable(cluster.id)}: only one article, so no fact has cross-source "
             "support"
         ]
+    return [
+        f"{_source_of(cluster, copy)}: same text as article {first} ({_source_of(cluster, first)})"
+        for copy, first in same_text(cluster).items()
+    ]
+
+
+def same_text(cluster: Cluster) -> dict[int, int]:
+    """Article index -> the earlier article with the same text (up to whitespace)."""
     first_seen: dict[str, int] = {}
-    warnings = []
+    copies = {}
     for article in cluster.articles:
         key = " ".join(article.text.split())
         if key in first_seen:
-            warnings.append(
-                f"{article.source}: same text as article {first_seen[key]} "
-                f"({_source_of(cluster, first_seen[key])})"
-            )
+            copies[article.index] = first_seen[key]
         else:
             first_seen[key] = article.index
-    return warnings
+    return copies
 
 
 def _source_of(cluster: Cluster, index: int) -> str:
