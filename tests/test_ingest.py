@@ -3,7 +3,7 @@ import json
 import pytest
 
 from summarize.data import Cluster, InputError
-from summarize.ingest import ClusterFailure, read_clusters
+from summarize.ingest import ClusterFailure, count_clusters, read_clusters
 
 
 def write_jsonl(path, lines):
@@ -105,3 +105,16 @@ def test_unknown_input_raises_clear_error(tmp_path):
     (tmp_path / "data.csv").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="unsupported input"):
         list(read_clusters(tmp_path / "data.csv"))
+
+
+def test_count_clusters_counts_what_read_clusters_yields(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name / "previous").mkdir(parents=True)  # read-before articles: no cluster
+        (tmp_path / name / "1.txt").write_text("The bridge reopened on Monday.", "utf-8")
+        (tmp_path / name / "previous" / "0.txt").write_text("The bridge closed.", "utf-8")
+    (tmp_path / ".cache").mkdir()
+    assert count_clusters(tmp_path) == len(list(read_clusters(tmp_path))) == 2
+    assert count_clusters(tmp_path / "a") == 1
+    lines = tmp_path / "c.jsonl"
+    lines.write_text('{"id": 1, "documents": ["x"]}\n\n{"id": 2, "documents": ["y"]}\n', "utf-8")
+    assert count_clusters(lines) == 2

@@ -68,6 +68,18 @@ def read_clusters(
         )
 
 
+def count_clusters(path: str | Path) -> int:
+    """How many clusters ``read_clusters`` will yield, without reading an article: the folders
+    it would read, or the non-blank lines of a JSONL file (for progress and sharding)."""
+    path = Path(path)
+    if path.is_dir():
+        return len(_cluster_folders(path))
+    if path.suffix.lower() == ".jsonl":
+        with path.open("rb") as lines:
+            return sum(1 for line in lines if line.strip())
+    return 1
+
+
 def input_files(path: str | Path) -> list[Path]:
     """Every file a run reads, for hashing into the manifest."""
     path = Path(path)

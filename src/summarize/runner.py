@@ -37,7 +37,7 @@ from omegaconf import DictConfig, OmegaConf
 from summarize import __version__
 from summarize.data import Article, Briefing, Cluster
 from summarize.evaluate import mean_scores
-from summarize.ingest import ClusterFailure, input_files, read_clusters
+from summarize.ingest import ClusterFailure, count_clusters, input_files, read_clusters
 from summarize.manifest import Manifest, environment
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer, peak_rss_mb
@@ -638,14 +638,7 @@ def _in_main_thread() -> bool:
 def _expected_clusters(path: Path, limit: int | None) -> int:
     """A cheap count for the progress bar and the sharding decision (no parsing)."""
     try:
-        if path.is_dir():
-            count = sum(1 for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
-            count = count or 1
-        elif path.suffix == ".jsonl":
-            with path.open("rb") as lines:
-                count = sum(1 for line in lines if line.strip())
-        else:
-            count = 1
+        count = count_clusters(path)
     except OSError:
         count = 0
     return min(count, limit) if limit is not None else count
