@@ -76,26 +76,36 @@ def needs_context(text: str) -> bool:
 def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
     """Chosen sentences that cannot stand where they are in this choice.
 
-    A sentence that needs context stays only with the sentence it followed in its article, also
-    chosen: that is where the subject of "He said..." was named or the quotation began, and the
-    orderer puts it right after. (Any earlier sentence of the article is not enough: the end of
-    one speaker's quotation would then read as another's.) A sentence that uses a short name
-    ("the Agency") stays only when some chosen sentence gives the name in full.
+    A sentence that needs context stays only with an earlier chosen sentence of its article:
+    that is where the subject of "He said..." was named, and the orderer puts it right after.
+    A piece of a quotation (an uncredited one, or the end of one begun before) needs the very
+    sentence it followed: after any other, it would read as somebody else's words. A sentence
+    that uses a short name ("the Agency") stays only when some chosen sentence gives the name
+    in full.
     """
     texts = [candidates.sentences[i].text for i in chosen]
     names = short_names(s.text for s in candidates.document.sentences)
     introduced = set().union(*(introduced_names(t, names) for t in texts)) if names else set()
     chosen_keys = {sentence_key(candidates.sentences[i]) for i in chosen}
     before = _preceding(candidates)
+    earliest: dict[int, int] = {}
+    for article, position in chosen_keys:
+        earliest[article] = min(earliest.get(article, position), position)
     dangling = []
     for index, text in zip(chosen, texts, strict=True):
-        key = sentence_key(candidates.sentences[index])
+        article, position = key = sentence_key(candidates.sentences[index])
         needs = candidates.needs_context is not None and candidates.needs_context[index]
-        if (needs and before.get(key) not in chosen_keys) or unresolved_short_names(
-            text, names, introduced
-        ):
+        if _is_quotation(text):
+            unsupported = before.get(key) not in chosen_keys
+        else:
+            unsupported = earliest[article] == position
+        if (needs and unsupported) or unresolved_short_names(text, names, introduced):
             dangling.append(index)
     return dangling
+
+
+def _is_quotation(text: str) -> bool:
+    return bool(_QUOTE_START.match(text) or _QUOTE_TAIL.match(text))
 
 
 def _preceding(candidates: Candidates) -> dict[tuple[int, int], tuple[int, int]]:
