@@ -27,6 +27,16 @@ def sample_cluster():
     return cluster
 
 
+def summarizer_per_option(out: Path, group: str, options: tuple[str, ...], *overrides: str) -> dict:
+    """``{option: Summarizer}`` for each option of one config group, the rest as configured."""
+    from summarize.runner import build_summarizer
+
+    return {
+        option: build_summarizer(compose_config(out, *overrides, f"{group}={option}"))
+        for option in options
+    }
+
+
 def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
     """The app's configuration as ``python -m summarize`` would build it, with overrides."""
     with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):

@@ -12,9 +12,9 @@ from summarize.focus import IgnoreQuery, QueryFocus, query_relevance
 from summarize.ingest import ClusterFailure, input_files, read_clusters
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.runner import build_summarizer, run
+from summarize.runner import run
 
-from .conftest import FIXTURES, compose_config
+from .conftest import FIXTURES, compose_config, summarizer_per_option
 
 KELMOOR = FIXTURES / "focus" / "kelmoor_storm.jsonl"
 """A storm in an invented harbour town, told by three outlets: boats sunk, power out, the fish
@@ -34,10 +34,7 @@ def write_jsonl(path: Path, *records: dict) -> Path:
 @pytest.fixture(scope="module")
 def summarizers(tmp_path_factory) -> dict[str, Summarizer]:
     out = tmp_path_factory.mktemp("unused")
-    return {
-        mode: build_summarizer(compose_config(out, "budget.words=45", f"focus={mode}"))
-        for mode in ("auto", "off")
-    }
+    return summarizer_per_option(out, "focus", ("auto", "off"), "budget.words=45")
 
 
 def test_a_focused_briefing_answers_the_query_that_a_generic_one_leaves_out(summarizers):

@@ -13,9 +13,9 @@ from summarize.ingest import ClusterFailure, read_clusters
 from summarize.novelty import NoveltyFilter
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.runner import build_summarizer, run
+from summarize.runner import run
 
-from .conftest import FIXTURES, compose_config
+from .conftest import FIXTURES, compose_config, summarizer_per_option
 
 FERRY = FIXTURES / "update" / "ferry_strike.jsonl"
 """Yesterday the reader read that the crews struck on Monday and islanders were stranded.
@@ -37,10 +37,7 @@ def ferry_cluster() -> Cluster:
 def summarizers(tmp_path_factory) -> dict[str, Summarizer]:
     """Both modes with the default MiniLM embedder, built once (loading the model is slow)."""
     out = tmp_path_factory.mktemp("unused")
-    return {
-        mode: build_summarizer(compose_config(out, "budget.words=45", f"update={mode}"))
-        for mode in ("auto", "off")
-    }
+    return summarizer_per_option(out, "update", ("auto", "off"), "budget.words=45")
 
 
 @pytest.fixture(scope="module")
