@@ -38,6 +38,8 @@ class IgnorePrevious:
     """``update=off``: what the reader read before is ignored; every briefing is a full one."""
 
     background = False
+    uses_history = False
+    """Whether a nightly run should give clusters their earlier nights as previous state."""
 
     def applies(self, cluster: Cluster) -> bool:
         return False
@@ -71,6 +73,8 @@ class NoveltyFilter:
         self.concepts = concepts
         self.background = background
         check_params(self, "update")
+
+    uses_history = True
 
     def applies(self, cluster: Cluster) -> bool:
         return cluster.has_previous

@@ -65,6 +65,7 @@ class Focus(Protocol):
 
 class UpdateMethod(Protocol):
     background: bool
+    uses_history: bool
 
     def applies(self, cluster: Cluster) -> bool: ...
 

@@ -35,7 +35,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize import __version__
-from summarize.data import Article, Briefing, Cluster
+from summarize.data import Briefing, Cluster
 from summarize.evaluate import mean_scores
 from summarize.ingest import ClusterFailure, count_clusters, input_files, read_clusters
 from summarize.manifest import Manifest, environment
@@ -332,10 +332,7 @@ class Runner:
         node = self.cfg.get("update")
         if not self.cfg.get("night") or not node:
             return False
-        probe = Cluster(
-            id="probe", articles=(Article(0, "x", "x"),), source="x", previous_summary=("x",)
-        )
-        return bool(instantiate(node).applies(probe))
+        return bool(instantiate(node).uses_history)
 
     def _with_history(self, cluster: Cluster) -> Cluster:
         """The cluster as an update of its newest briefing from an earlier night, if any.
