@@ -13,8 +13,8 @@ whatever the embedder's range of cosines. It enters every selector as one more s
 beside cross-source support and position, scaled by ``weight``: the selector still covers the
 cluster's content, and the query tips its choices towards what was asked. With the default
 weight of 3, the most relevant sentence's gain is up to four times the least relevant's: of the
-weights 1, 2, 3 and 5 measured on the DUC 2006/2007 dev sets, every one beat the generic
-briefing on every set, and 3 and 5 sat on a plateau (docs/quality.md). Clusters without a
+weights 1, 2, 3 and 5 measured on the DUC 2006/2007 dev sets, 3 beat the generic briefing on
+every set and was never below 1, and 3 and 5 sat on a plateau (docs/quality.md). Clusters without a
 query are summarized as before, byte for byte.
 """
 
