@@ -173,7 +173,8 @@ class Summarizer:
                 f"cluster {printable(cluster.id)}: no article has story text after cleaning"
             )
         cluster = dataclasses.replace(cluster, articles=tuple(articles))
-        warnings.extend(_cluster_shape_warnings(cluster))
+        identical = _same_text(cluster)
+        warnings.extend(_cluster_shape_warnings(cluster, identical))
 
         with timed(timings, "split"):
             sentences = self._split(articles, warnings)
@@ -200,11 +201,11 @@ class Summarizer:
         with timed(timings, "dedup"):
             source_of, copies_found = self.copies.detect(document, self.dedup.threshold)
             document.source_of = source_of
-            identical = {frozenset(pair) for pair in same_text(cluster).items()}
+            reported = {frozenset(pair) for pair in identical.items()}
             warnings.extend(  # an identical copy was reported as such already
                 describe(r, document)
                 for r in copies_found
-                if frozenset((r.article, r.copy_of)) not in identical
+                if frozenset((r.article, r.copy_of)) not in reported
             )
             candidates = self.dedup.transform(document)
         if query:
@@ -352,8 +353,9 @@ def republished(document: Document) -> list[dict[str, int]]:
     ]
 
 
-def _cluster_shape_warnings(cluster: Cluster) -> list[str]:
-    """Clusters that will summarize, but not as a multi-source briefing."""
+def _cluster_shape_warnings(cluster: Cluster, identical: dict[int, int]) -> list[str]:
+    """Clusters that will summarize, but not as a multi-source briefing (``identical``: as
+    ``_same_text`` gives)."""
     if len(cluster.articles) == 1:
         return [
             f"cluster {printable(cluster.id)}: only one article, so no fact has cross-source "
@@ -361,11 +363,11 @@ def _cluster_shape_warnings(cluster: Cluster) -> list[str]:
         ]
     return [
         f"{_source_of(cluster, copy)}: same text as article {first} ({_source_of(cluster, first)})"
-        for copy, first in same_text(cluster).items()
+        for copy, first in identical.items()
     ]
 
 
-def same_text(cluster: Cluster) -> dict[int, int]:
+def _same_text(cluster: Cluster) -> dict[int, int]:
     """Article index -> the earlier article with the same text (up to whitespace)."""
     first_seen: dict[str, int] = {}
     copies = {}
