@@ -37,6 +37,20 @@ def summarizer_per_option(out: Path, group: str, options: tuple[str, ...], *over
     }
 
 
+def summaries_per_option(
+    out: Path, input_path: Path, group: str, options: tuple[str, ...], *overrides: str
+) -> list[bytes]:
+    """The bytes of ``summaries.jsonl`` from a run per option of one config group."""
+    from summarize.runner import run
+
+    outputs = []
+    for option in options:
+        folder = out / option
+        run(compose_config(folder, f"input.path={input_path}", f"{group}={option}", *overrides))
+        outputs.append((folder / "summaries.jsonl").read_bytes())
+    return outputs
+
+
 def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
     """The app's configuration as ``python -m summarize`` would build it, with overrides."""
     with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):

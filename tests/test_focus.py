@@ -14,7 +14,7 @@ from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
 from summarize.runner import run
 
-from .conftest import FIXTURES, compose_config, summarizer_per_option
+from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 
 KELMOOR = FIXTURES / "focus" / "kelmoor_storm.jsonl"
 """A storm in an invented harbour town, told by three outlets: boats sunk, power out, the fish
@@ -116,11 +116,7 @@ def test_clusters_without_a_query_are_written_byte_for_byte_as_without_focus(tmp
     record = kelmoor_record()
     del record["query"]
     plain = write_jsonl(tmp_path / "plain.jsonl", record)
-    outputs = []
-    for mode in ("auto", "off"):
-        out = tmp_path / mode
-        run(compose_config(out, f"input.path={plain}", f"focus={mode}", "embedder=tfidf"))
-        outputs.append((out / "summaries.jsonl").read_bytes())
+    outputs = summaries_per_option(tmp_path, plain, "focus", ("auto", "off"), "embedder=tfidf")
     assert outputs[0] == outputs[1]
     assert b'"query"' not in outputs[0]
 

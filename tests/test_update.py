@@ -15,7 +15,7 @@ from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
 from summarize.runner import run
 
-from .conftest import FIXTURES, compose_config, summarizer_per_option
+from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 
 FERRY = FIXTURES / "update" / "ferry_strike.jsonl"
 """Yesterday the reader read that the crews struck on Monday and islanders were stranded.
@@ -86,11 +86,7 @@ def test_plain_clusters_are_written_byte_for_byte_as_without_updates(tmp_path):
     record = ferry_record()
     del record["previous_documents"], record["since"]
     plain.write_text(json.dumps(record) + "\n", encoding="utf-8")
-    outputs = []
-    for mode in ("auto", "off"):
-        out = tmp_path / mode
-        run(compose_config(out, f"input.path={plain}", f"update={mode}", "embedder=tfidf"))
-        outputs.append((out / "summaries.jsonl").read_bytes())
+    outputs = summaries_per_option(tmp_path, plain, "update", ("auto", "off"), "embedder=tfidf")
     assert outputs[0] == outputs[1]
     assert b'"new"' not in outputs[0] and b'"update"' not in outputs[0]
 
