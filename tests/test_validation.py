@@ -15,6 +15,7 @@ from summarize.cli import UsageError, check_config
 from summarize.copies import CopyDetector
 from summarize.dedup import RedundancyRemover, SupportRule
 from summarize.executors import ProcessExecutor
+from summarize.focus import QueryFocus
 from summarize.guard import FactGuard
 from summarize.novelty import NoveltyFilter
 from summarize.order import ChronologicalOrderer, PositionOrderer, SalienceOrderer
@@ -56,6 +57,7 @@ STAGES = [
     ChronologicalOrderer,
     SalienceOrderer,
     NoveltyFilter,
+    QueryFocus,
     CopyDetector,
     FactGuard,
     GuardedRewriter,
@@ -90,6 +92,7 @@ STAGES = [
         (lambda: NoveltyFilter(similarity=0.0), "update.similarity"),
         (lambda: NoveltyFilter(concepts="some"), "update.concepts"),
         (lambda: NoveltyFilter(background="yes"), "update.background"),
+        (lambda: QueryFocus(weight=-1.0), "focus.weight"),
         (lambda: CopyDetector(min_share=0.0), "copies.min_share"),
         (lambda: FactGuard([], min_similarity=1.5), "rewriter.guard.min_similarity"),
         (lambda: TransformersRewriter("m", **PROMPTS, max_new_tokens=0), "rewriter.max_new_tokens"),
