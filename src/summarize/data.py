@@ -182,8 +182,9 @@ class Candidates:
     """Per candidate: its sentence only makes sense after an earlier one of its article (opens
     with a pronoun or connective, or quotes nobody). The pipeline keeps such a sentence only
     next to an earlier chosen sentence of its article, and the orderer puts it there."""
-    concept_discount: dict = field(default_factory=dict)
-    """Update briefings: factor in [0, 1] on the weight of concepts the reader already read."""
+    concept_factor: dict = field(default_factory=dict)
+    """Per concept of the ``concepts`` selector, a factor on its weight (1 when absent): below 1
+    for what an update's reader already read, above 1 for the words of the reader's query."""
     source_of: tuple[int, ...] = ()
     """As ``Document.source_of``: article index -> its source's original article."""
     focus: np.ndarray | None = None

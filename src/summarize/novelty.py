@@ -27,7 +27,7 @@ import numpy as np
 
 from summarize.data import Candidates, Cluster, Previous
 from summarize.params import Constraint, Flag, Interval, OneOf, check_params
-from summarize.stemming import stem_word
+from summarize.select import bigram_concepts
 
 __all__ = ["IgnorePrevious", "NoveltyFilter", "concept_novelty"]
 
@@ -82,10 +82,13 @@ class NoveltyFilter:
     def transform(self, candidates: Candidates, previous: Previous) -> Candidates:
         old = old_news(candidates, previous, self.similarity)
         discount = concept_novelty(candidates, previous, self.concepts)
+        factor = dict(candidates.concept_factor)  # a query's boost stays, times the discount
+        for concept, share in discount.items():
+            factor[concept] = factor.get(concept, 1.0) * share
         kept = np.flatnonzero(~old)
         if len(kept) == 0:  # nothing new at all: say the least-old things rather than nothing
             kept = np.arange(len(candidates))
-        return dataclasses.replace(candidates.subset(kept), concept_discount=discount)
+        return dataclasses.replace(candidates.subset(kept), concept_factor=factor)
 
 
 def old_news(candidates: Candidates, previous: Previous, threshold: float) -> np.ndarray:
@@ -99,19 +102,16 @@ def old_news(candidates: Candidates, previous: Previous, threshold: float) -> np
 
 def concept_novelty(candidates: Candidates, previous: Previous, weighting: str) -> dict:
     """Factor in [0, 1] per concept of the new articles that the reader has met before."""
-    from summarize.select import _bigram_concepts
-
     document = candidates.document
     if weighting == "none":
         return {}
-    stem = stem_word
-    new_usage = _article_usage(document.sentences, stem)
+    new_usage = _article_usage(document.sentences)
     old_usage: dict = {}
     n_old = 0
     if previous.document is not None:
-        old_usage = _article_usage(previous.document.sentences, stem)
+        old_usage = _article_usage(previous.document.sentences)
         n_old = len({s.article for s in previous.document.sentences})
-    shown = set().union(*(_bigram_concepts(text, stem) for text in previous.summary))
+    shown = set().union(*(bigram_concepts(text) for text in previous.summary))
     n_new = len({s.article for s in document.sentences})
     discount = {}
     for concept, used_new in new_usage.items():
@@ -126,13 +126,11 @@ def concept_novelty(candidates: Candidates, previous: Previous, weighting: str) 
     return discount
 
 
-def _article_usage(sentences, stem) -> dict:
+def _article_usage(sentences) -> dict:
     """How many articles use each concept."""
-    from summarize.select import _bigram_concepts
-
     per_article: dict[int, set] = {}
     for sentence in sentences:
-        concepts = _bigram_concepts(sentence.text, stem)
+        concepts = bigram_concepts(sentence.text)
         per_article.setdefault(sentence.article, set()).update(concepts)
     usage: dict = {}
     for concepts in per_article.values():

@@ -60,7 +60,9 @@ class Orderer(Protocol):
 class Focus(Protocol):
     def query_for(self, cluster: Cluster) -> str | None: ...
 
-    def weigh(self, candidates: Candidates, query_embedding: np.ndarray) -> Candidates: ...
+    def weigh(
+        self, candidates: Candidates, query: str, query_embedding: np.ndarray
+    ) -> Candidates: ...
 
 
 class UpdateMethod(Protocol):
@@ -210,7 +212,7 @@ class Summarizer:
             candidates = self.dedup.transform(document)
         if query:
             assert self.focus is not None
-            candidates = self.focus.weigh(candidates, query_embedding)
+            candidates = self.focus.weigh(candidates, query, query_embedding)
         if not with_previous:
             return candidates, None
         rest = embeddings[len(sentences) :]

@@ -37,6 +37,9 @@ __all__ = [
     "MMRSelector",
     "SubmodularSelector",
     "TextRankSelector",
+    "bigram_concepts",
+    "concept_weights",
+    "content_stems",
     "fill_budget",
     "salience_prior",
     "unit_range",
@@ -458,9 +461,8 @@ class ConceptCoverageSelector:
         from scipy.sparse import csr_matrix
 
         weights = concept_weights(candidates, self.min_df, self.min_df_share)
-        if candidates.concept_discount:  # update briefing: what the reader knows weighs less
-            discount = candidates.concept_discount
-            weights = {c: w * discount.get(c, 1.0) for c, w in weights.items()}
+        if factor := candidates.concept_factor:  # update read, query asked: reweigh concepts
+            weights = {c: w * factor.get(c, 1.0) for c, w in weights.items()}
         vocabulary = {c: i for i, c in enumerate(weights)}
         rows, cols = [], []
         for row, concepts in enumerate(_candidate_concepts(candidates)):
@@ -493,11 +495,10 @@ def concept_weights(
 ) -> dict[tuple[str, str], int]:
     """Each concept kept by ``ConceptCoverageSelector`` and its number of sources, sorted."""
     document = candidates.document
-    stem = stem_word
     source_concepts: dict[int, set[tuple[str, str]]] = {}
     for sentence in document.sentences:
         source = document.source(sentence.article)
-        source_concepts.setdefault(source, set()).update(_bigram_concepts(sentence.text, stem))
+        source_concepts.setdefault(source, set()).update(bigram_concepts(sentence.text))
     frequency: dict[tuple[str, str], int] = {}
     for concepts in source_concepts.values():
         for concept in concepts:
@@ -508,16 +509,23 @@ def concept_weights(
 
 
 def _candidate_concepts(candidates: Candidates) -> list[set[tuple[str, str]]]:
-    stem = stem_word
-    return [_bigram_concepts(s.text, stem) for s in candidates.sentences]
+    return [bigram_concepts(s.text) for s in candidates.sentences]
 
 
-def _bigram_concepts(text: str, stem) -> set[tuple[str, str]]:
+def bigram_concepts(text: str) -> set[tuple[str, str]]:
+    """The concepts of a text: its stemmed word bigrams, except those of two stop words."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     tokens = _TOKEN.findall(text.lower())
     return {
-        (stem(a), stem(b))
+        (stem_word(a), stem_word(b))
         for a, b in pairwise(tokens)
         if not (a in ENGLISH_STOP_WORDS and b in ENGLISH_STOP_WORDS)
     }
+
+
+def content_stems(text: str) -> set[str]:
+    """The stemmed words of a text that are not stop words (what a query asks about)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return {stem_word(t) for t in _TOKEN.findall(text.lower()) if t not in ENGLISH_STOP_WORDS}
