@@ -173,3 +173,37 @@ def test_a_quotation_split_over_sentences_stays_only_with_its_beginning():
     assert orphans(candidates, [river, ended]) == [ended]
     assert orphans(candidates, [credited, begun, ended]) == []
     assert orphans(candidates, [river, credited, ended]) == [ended]
+
+
+@pytest.mark.parametrize(
+    ("budget_words", "opening"),
+    [(80, "In all, the river Lenna flooded"), (160, "Floodwater from the river Lenna")],
+)
+def test_a_generic_briefing_opens_on_an_articles_top_unless_a_recap_states_it_far_better(
+    budget_words, opening
+):
+    """The recap at the end of the third article is the most central sentence. At 80 words it
+    is all the briefing has of the event and opens it, rather than volunteers filling sandbags
+    (the top of that article); at 160 words the top of another article states the event and
+    opens the briefing, as a news story would."""
+    recap = (
+        "In all, the river Lenna flooded 300 homes in Harwick on Sunday when the old weir gave "
+        "way, and the main bridge stayed closed, the Lenna Valley Flood Agency said."
+    )
+    third = "\n\n".join(
+        [
+            "Volunteers filled sandbags at the Harwick fire station on Monday morning.",
+            "The Red Cross sent blankets and camp beds to the two school halls.",
+            "Shops on Mill Street stayed shut while the pumps ran.",
+            recap,
+        ]
+    )
+    cluster, summarizer = harwick([*ARTICLES, third], budget_words)
+    candidates = summarizer.prepare(cluster)
+    chosen = summarizer._select_readable(candidates, budget_words)
+    heads = [i for i in chosen if can_lead(candidates.sentences[i].text)]
+    central = max(heads, key=lambda i: float(candidates.embeddings[i] @ candidates.centroid))
+    assert candidates.sentences[central].text == recap
+    briefing = summarizer.summarize(cluster)
+    assert briefing.sentences[0].text.startswith(opening), briefing.text
+    assert any(s.text.startswith("Volunteers filled") for s in briefing.sentences)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from summarize.data import Cluster
-from summarize.focus import IgnoreQuery, QueryFocus, query_relevance
+from summarize.focus import IgnoreQuery, QueryFocus, query_concepts, query_relevance
 from summarize.ingest import ClusterFailure, input_files, read_clusters
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.runner import run
+from summarize.runner import build_summarizer, run
 
 from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 
@@ -125,8 +125,38 @@ def test_a_run_wide_query_applies_to_every_cluster_and_wins_over_their_own():
     own = Cluster("c", (), "c.jsonl:1", query="Who won?")
     assert QueryFocus(query="Schools?").query_for(own) == "Schools?"
     assert QueryFocus().query_for(own) == "Who won?"
-    assert QueryFocus(weight=0.0).query_for(own) is None  # weight 0: a generic briefing
+    assert QueryFocus(weight=0.0).query_for(own) == "Who won?"  # the query's words still count
+    assert QueryFocus(weight=0.0, concept_boost=0.0).query_for(own) is None  # a generic briefing
     assert IgnoreQuery().query_for(own) is None
+
+
+def test_the_words_of_the_query_alone_bring_its_facts_into_the_briefing(tmp_path):
+    """Without the embedding prior, boosting the concepts that name what was asked is enough
+    to bring the schools into the briefing; with neither, it is a generic one."""
+    (cluster,) = read_clusters(KELMOOR)
+    texts = {}
+    for boost in (0.0, 2.0):
+        summarizer = build_summarizer(
+            compose_config(
+                tmp_path, "budget.words=45", "focus.weight=0", f"focus.concept_boost={boost}"
+            )
+        )
+        texts[boost] = summarizer.summarize(cluster).text
+    assert "school" not in texts[0.0], texts[0.0]
+    assert "schools" in texts[2.0], texts[2.0]
+
+
+def test_the_concepts_that_name_what_was_asked_weigh_more(summarizers):
+    (cluster,) = read_clusters(KELMOOR)
+    candidates = summarizers["auto"].prepare(cluster)
+    asked = query_concepts(candidates, "Are the schools closed?")
+    assert ("the", "school") in asked and ("stay", "close") in asked
+    assert all({"school", "close"} & set(concept) for concept in asked)
+    assert candidates.concept_factor == dict.fromkeys(
+        query_concepts(candidates, cluster.query), 2.0
+    )
+    generic = summarizers["off"].prepare(cluster)
+    assert generic.concept_factor == {} and generic.focus is None
 
 
 def test_relevance_ranks_sentences_by_closeness_to_the_query():

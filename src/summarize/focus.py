@@ -52,8 +52,8 @@ class IgnoreQuery:
 class QueryFocus:
     """``focus=auto``: a briefing focused on the query whenever there is one.
 
-    ``weight``: scale of the relevance prior (0 ignores the query). ``concept_boost``: extra
-    weight, as a share of their own, of the concepts that contain a word of the query.
+    ``weight``: scale of the relevance prior. ``concept_boost``: extra weight, as a share of
+    their own, of the concepts that contain a word of the query. Both 0 ignore the query.
     ``query``: a query for every cluster, in place of their own (``None``: each cluster's own,
     if any).
 
@@ -78,7 +78,7 @@ class QueryFocus:
     def query_for(self, cluster: Cluster) -> str | None:
         """The query this cluster's briefing answers, or ``None`` for a generic briefing."""
         query = (self.query or cluster.query or "").strip()
-        return query if query and self.weight > 0 else None
+        return query if query and (self.weight > 0 or self.concept_boost > 0) else None
 
     def weigh(self, candidates: Candidates, query: str, query_embedding: np.ndarray) -> Candidates:
         """The candidates with their focus prior, ``weight`` times relevance in [0, 1], and
