@@ -151,6 +151,9 @@ def test_the_concepts_that_name_what_was_asked_weigh_more(summarizers):
     candidates = summarizers["auto"].prepare(cluster)
     asked = query_concepts(candidates, "Are the schools closed?")
     assert ("the", "school") in asked and ("stay", "close") in asked
+    assert query_concepts(candidates, "Rudd's schools?") == query_concepts(
+        candidates, "Rudd schools?"
+    )  # the "s" of a possessive is not a word of the query
     assert all({"school", "close"} & set(concept) for concept in asked)
     assert candidates.concept_factor == dict.fromkeys(
         query_concepts(candidates, cluster.query), 2.0

@@ -525,7 +525,12 @@ def bigram_concepts(text: str) -> set[tuple[str, str]]:
 
 
 def content_stems(text: str) -> set[str]:
-    """The stemmed words of a text that are not stop words (what a query asks about)."""
+    """The stemmed words of a text that are neither stop words nor single characters (the
+    "s" of "Iraq's", the letters of "U.S."): what a query asks about."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return {stem_word(t) for t in _TOKEN.findall(text.lower()) if t not in ENGLISH_STOP_WORDS}
+    return {
+        stem_word(t)
+        for t in _TOKEN.findall(text.lower())
+        if len(t) > 1 and t not in ENGLISH_STOP_WORDS
+    }
