@@ -282,6 +282,10 @@ def test_two_workers_share_an_embedding_cache(tmp_path):
     stored = [json.loads(p.read_text()) for p in (tmp_path / "two").rglob("*.json")
               if p.name != "manifest.json"]  # fmt: skip
     assert [r["from_cache"] for r in stored if "from_cache" in r] == [True] * 6
+    use = [m.manifest.embedding_cache for m in (first, second)]  # summed over the workers
+    assert use[0]["misses"] > 0 and use[0]["dir"] == str(cache)
+    assert use[1]["misses"] == 0 and use[1]["hits"] >= use[0]["misses"]
+    assert use[1]["clusters_from_cache"] == 6
     local = run(compose_config(tmp_path / "fresh", f"input.path={path}", "run.progress=log"))
     assert local.manifest.counts.succeeded == 6
     expected = (tmp_path / "fresh" / "summaries.jsonl").read_bytes()

@@ -116,7 +116,7 @@ class ClusterWorker:
         summarizer = self.summarizer
         started = time.perf_counter()
         timings: dict[str, float] = {}
-        hits_before = getattr(summarizer.embedder, "cache_hits", 0)
+        cache_before = _cache_counts(summarizer.embedder)
         result = ClusterResult(id=cluster.id, key=key, source=cluster.source)
         try:
             briefing = summarizer.summarize(cluster, timings)
@@ -137,10 +137,15 @@ class ClusterWorker:
         ]
         result.words = briefing.words
         # before scoring, which embeds the briefing's own sentences again
-        result.from_cache = getattr(summarizer.embedder, "cache_hits", 0) > hits_before
+        hits = _cache_counts(summarizer.embedder).get("hits", 0) - cache_before.get("hits", 0)
+        result.from_cache = hits > 0
         if self._evaluator is not None and cluster.references:
             result.scores = self._score(briefing, cluster, result.seconds, timings)
         result.timings = timings
+        result.cache_use = {
+            name: count - cache_before[name]
+            for name, count in _cache_counts(summarizer.embedder).items()
+        }
         return ClusterOutcome(result, rendered)
 
     def _score(self, briefing: Briefing, cluster: Cluster, seconds: float, timings: dict) -> dict:
@@ -526,7 +531,7 @@ class Runner:
         workers = getattr(self.executor, "stats", lambda: None)()
         if workers:  # worker processes or actors: their own load time and memory
             manifest.timings["workers"] = workers
-        manifest.embedding_cache = _cache_use(worker, ledger)
+        manifest.embedding_cache = _cache_use(worker.config, ledger)
         manifest.finished = now()
         manifest.write(self.output_dir)
 
@@ -543,6 +548,7 @@ class _Ledger:
         self.done = 0
         self.skipped = 0
         self.from_cache = 0
+        self.cache_use: dict[str, int] = {}
 
     def expect(self, position: int, cluster_id: str) -> None:
         self.order[cluster_id] = position
@@ -564,6 +570,8 @@ class _Ledger:
             return
         self.done += 1
         self.from_cache += int(result.from_cache)
+        for name, count in result.cache_use.items():
+            self.cache_use[name] = self.cache_use.get(name, 0) + count
         for stage, seconds in result.timings.items():
             self.timings[stage] = self.timings.get(stage, 0.0) + seconds
         for warning in result.warnings:
@@ -650,18 +658,26 @@ def _point_latest(output_dir: Path, name: str) -> None:
     os.replace(temporary, link)
 
 
-def _cache_use(worker: ClusterWorker, ledger: _Ledger) -> dict | None:
-    """What the embedding cache answered: the time of that work is not in this run's timings."""
-    embedder = worker._summarizer.embedder if worker._summarizer is not None else None
+def _cache_counts(embedder: object) -> dict[str, int]:
+    """The embedder's running cache counters (none for an embedder without a cache)."""
     if getattr(embedder, "cache_dir", None) is None:
-        return None
+        return {}
     return {
-        "dir": str(embedder.cache_dir),
         "hits": embedder.cache_hits,
         "misses": embedder.cache_misses,
         "repaired": getattr(embedder, "cache_repaired", 0),
-        "clusters_from_cache": ledger.from_cache,
     }
+
+
+def _cache_use(config: dict, ledger: _Ledger) -> dict | None:
+    """What the embedding cache answered, summed over the clusters done in this run by any
+    worker: the time of that work is not in this run's timings."""
+    cache_dir = (config.get("embedder") or {}).get("cache_dir")
+    if not cache_dir:
+        return None
+    use = {"hits": 0, "misses": 0, "repaired": 0, **ledger.cache_use}
+    directory = str(Path(cache_dir).expanduser())
+    return {"dir": directory, **use, "clusters_from_cache": ledger.from_cache}
 
 
 def _sha256(path: Path) -> str:

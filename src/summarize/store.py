@@ -188,6 +188,9 @@ class ClusterResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     from_cache: bool = False
+    cache_use: dict[str, int] = field(default_factory=dict)
+    """What the embedding cache answered for this cluster: ``hits``, ``misses``, ``repaired``
+    (counted in the worker that did it, so a pool's use adds up in the driver)."""
     article_digests: list[str] = field(default_factory=list)
     """SHA-256 of each article's text: what the reader of this briefing has seen."""
 
