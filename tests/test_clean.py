@@ -411,6 +411,28 @@ def test_embedded_posts_and_script_notices_are_dropped() -> None:
     assert paragraphs(clean_text(text)) == STORY
 
 
+def test_a_sign_up_form_flattened_into_one_long_line_is_dropped() -> None:
+    form = (
+        "Newsletter Sign Up Continue reading the main story Please confirm you are a person by "
+        "ticking the box. That email address looks wrong. Please type it again. Pick at least "
+        "one newsletter to get. Sign Up By signing up you agree to receive offers from the "
+        "Brackenfield Post and its partners. Thank you for subscribing. Something went wrong. "
+        "Please try again later. See every Brackenfield Post newsletter."
+    )
+    assert len(form.split()) > 40  # too long for the one-prompt rules
+    text = "\n\n".join([STORY[0], form, STORY[1]])
+    assert paragraphs(clean_text(text)) == STORY[:2]
+
+
+def test_a_story_about_newsletters_is_kept() -> None:
+    story = [
+        "The Brackenfield Post said its morning newsletter now reaches 40,000 readers, twice "
+        "as many as a year ago. Readers who sign up for the newsletter get the council agenda "
+        "a day early. The editor said the paper would start a second newsletter in June."
+    ]
+    assert paragraphs(clean_text("\n\n".join(story))) == story
+
+
 def test_story_that_mentions_a_post_or_a_browser_is_kept() -> None:
     story = [
         "The mayor wrote on Twitter that the landfill would close in May, a post shared 900 times.",

@@ -17,6 +17,7 @@ from summarize.clean.lines import (
     is_all_caps,
     is_link_only,
     is_share_bar,
+    is_sign_up_form,
     is_teaser,
 )
 from summarize.clean.paragraphs import Kind, Paragraph
@@ -75,6 +76,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "prompt later in the line", Kind.BOILER, PROMPT_ANYWHERE.search, max_words=40, marker=True
     ),
+    Rule("sign-up form in one line", Kind.BOILER, is_sign_up_form, marker=True),
     Rule("copyright", Kind.BOILER, COPYRIGHT.search, max_words=30, marker=True),
     Rule("follow us", Kind.BOILER, FOLLOW.search, max_words=30, marker=True),
     Rule("reporting credit", Kind.BOILER, CREDIT_LINE.search, max_words=25, marker=True),

@@ -1,8 +1,11 @@
 """Tests on one line of text that the rules share: does it end a sentence, is it a teaser for
-another story, only links, only share buttons; and its dateline removed, its comparison key.
+another story, only links, only share buttons, a flattened sign-up form; and its dateline
+removed, its comparison key.
 """
 
 from __future__ import annotations
+
+import re
 
 from summarize.clean.patterns import (
     DATELINE_AGENCY,
@@ -10,6 +13,8 @@ from summarize.clean.patterns import (
     DATELINE_COLON,
     DOT_WORD,
     HAS_LETTER,
+    PROMPT_ANYWHERE,
+    PROMPT_START,
     SHARE_WORDS,
     TEASER_LABEL,
     URL,
@@ -18,6 +23,7 @@ from summarize.clean.patterns import (
 _TERMINAL = ".!?:;"
 _TEASER_BULLETS = ("►", "▶", "»")
 _CLOSERS = "\"'”’»)]"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def strip_dateline(text: str) -> str:
@@ -123,3 +129,15 @@ def teaser_like(text: str) -> bool:
 def comparison_key(text: str) -> str:
     """Case and spacing folded, to compare paragraphs with each other and with the title."""
     return " ".join(text.casefold().split())
+
+
+def is_sign_up_form(text: str) -> bool:
+    """A sign-up form flattened into one long line ("Newsletter Sign Up ... Invalid email
+    address. ... Thank you for subscribing. ..."): it opens with a prompt, and at least three
+    of its sentences are prompts. A story paragraph that mentions signing up does not open
+    with one, however long it is."""
+    if not PROMPT_START.match(text):
+        return False
+    sentences = _SENTENCE_END.split(text)
+    prompts = sum(1 for s in sentences if PROMPT_START.match(s) or PROMPT_ANYWHERE.search(s))
+    return prompts >= 3
