@@ -22,7 +22,8 @@ the facts the outlets share, those that name what was asked count more. The embe
 judges whole sentences by meaning; the boost judges the facts inside them by the words the
 reader used, as update briefings use both signals for what is old. Of the boosts 0.5, 1 and 2,
 1 (the weight doubled) was best or within 0.05 R-2 of the best on each of five DUC dev sets
-(docs/quality.md). Clusters without a query are summarized as before, byte for byte.
+(docs/quality.md). Clusters without a query are summarized as with ``focus=off``, byte for
+byte.
 """
 
 from __future__ import annotations

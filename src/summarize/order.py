@@ -1,8 +1,9 @@
 """Stage 4b: put the chosen sentences in an order a reader can follow.
 
 Every orderer ends with ``make_readable`` (``readable=False`` turns it off): the briefing opens
-on a lede (``lede``), not a quotation or a sentence that needs an earlier one, and a sentence
-that uses the short form of a name ("the Observatory") comes after the one that gives it in full.
+on a lede (``lede_of``), not a quotation or a sentence that needs an earlier one, and a
+sentence that uses the short form of a name ("the Observatory") comes after the one that gives
+it in full.
 """
 
 from __future__ import annotations
