@@ -149,6 +149,37 @@ def test_budget_is_filled_when_dangling_sentences_are_dropped():
     assert sum(len(t.split()) for t in texts) > 90
 
 
+def test_the_budget_is_filled_even_when_the_selector_must_choose_again_many_times():
+    """Every body sentence opens with a pronoun and outweighs the long leads, so the selector
+    keeps choosing sentences that dangle; each round excludes them and it chooses again."""
+    leads = [
+        "Residents of Harwick, a market town of eleven thousand people with a Norman church "
+        "and a famous autumn cheese fair, woke to sirens on Sunday.",
+        "Harwick, whose textile mills once employed half of its families and whose railway "
+        "station closed decades ago, woke to sirens on Sunday.",
+    ]
+    facts = [
+        "the weir at the old mill failed after three days of heavy rain",
+        "fire service pumps worked through the night in the cellars of Mill Street",
+        "the main bridge over the river Lenna stayed closed to all traffic",
+        "the school halls on Mill Street opened as shelters for flooded families",
+        "the flood warning from the valley agency came two hours too late",
+        "the water reached 300 homes in the lower town near the river Lenna",
+    ]
+    bodies = [
+        [f"They said {fact}." for fact in facts],
+        [f"It added that {fact}, according to officials." for fact in facts],
+    ]
+    articles = ["\n\n".join([lead, *body]) for lead, body in zip(leads, bodies, strict=True)]
+    cluster, summarizer = harwick(articles, budget_words=50)
+    candidates = summarizer.prepare(cluster)
+    few = summarizer._select_readable(candidates, 50, rounds=3)
+    assert sum(candidates.sentences[i].words for i in few) < 30  # three rounds fall short
+    briefing = summarizer.summarize(cluster)
+    assert briefing.words > 40, briefing.text
+    assert not any(needs_context(s.text) for s in briefing.sentences)  # nothing dangles
+
+
 def test_a_quotation_split_over_sentences_stays_only_with_its_beginning():
     """The rest of Tom Reyes's quotation must not follow another sentence of the article, where
     it would read as somebody else's words."""

@@ -302,12 +302,16 @@ class Summarizer:
         return briefing
 
     def _select_readable(
-        self, candidates: Candidates, budget_words: int, rounds: int = 3
+        self, candidates: Candidates, budget_words: int, rounds: int = 10
     ) -> list[int]:
         """The selector's choice, minus sentences that would dangle, with the budget refilled.
 
         A sentence that needs context ("She said...") stays only when an earlier sentence of
-        its article is chosen too; otherwise it is excluded and the selector chooses again.
+        its article is chosen too; otherwise it is excluded and the selector chooses again,
+        until nothing dangles. Each round excludes at least one candidate; ``rounds`` bounds
+        the cost for a slow selector, and only then are sentences dropped without a refill.
+        Three rounds were too few for 5 of 92 Multi-News clusters, whose briefings came out
+        25-73 words short.
         """
         allowed = np.ones(len(candidates), dtype=bool)
         chosen: list[int] = []
