@@ -207,6 +207,14 @@ class Candidates:
             focus=None if self.focus is None else self.focus[keep],
         )
 
+    def reweigh_concepts(self, factors: dict) -> Candidates:
+        """The candidates with each concept's weight factor multiplied by ``factors[concept]``,
+        so that an update's discount and a query's boost combine."""
+        combined = dict(self.concept_factor)
+        for concept, factor in factors.items():
+            combined[concept] = combined.get(concept, 1.0) * factor
+        return dataclasses.replace(self, concept_factor=combined)
+
     @property
     def words(self) -> np.ndarray:
         return np.array([s.words for s in self.sentences], dtype=np.int64)

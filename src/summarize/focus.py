@@ -85,11 +85,11 @@ class QueryFocus:
         """The candidates with their focus prior, ``weight`` times relevance in [0, 1], and
         the concepts that contain a word of the query boosted."""
         focus = self.weight * query_relevance(candidates.embeddings, query_embedding)
-        factor = dict(candidates.concept_factor)
-        if self.concept_boost:
-            for concept in query_concepts(candidates, query):
-                factor[concept] = factor.get(concept, 1.0) * (1.0 + self.concept_boost)
-        return dataclasses.replace(candidates, focus=focus, concept_factor=factor)
+        candidates = dataclasses.replace(candidates, focus=focus)
+        if not self.concept_boost:
+            return candidates
+        boost = dict.fromkeys(query_concepts(candidates, query), 1.0 + self.concept_boost)
+        return candidates.reweigh_concepts(boost)
 
 
 def query_concepts(candidates: Candidates, query: str) -> set[tuple[str, str]]:

@@ -20,7 +20,6 @@ The transform only filters and re-weights ``Candidates``; any selector then choo
 
 from __future__ import annotations
 
-import dataclasses
 from typing import ClassVar
 
 import numpy as np
@@ -82,13 +81,10 @@ class NoveltyFilter:
     def transform(self, candidates: Candidates, previous: Previous) -> Candidates:
         old = old_news(candidates, previous, self.similarity)
         discount = concept_novelty(candidates, previous, self.concepts)
-        factor = dict(candidates.concept_factor)  # a query's boost stays, times the discount
-        for concept, share in discount.items():
-            factor[concept] = factor.get(concept, 1.0) * share
         kept = np.flatnonzero(~old)
         if len(kept) == 0:  # nothing new at all: say the least-old things rather than nothing
             kept = np.arange(len(candidates))
-        return dataclasses.replace(candidates.subset(kept), concept_factor=factor)
+        return candidates.subset(kept).reweigh_concepts(discount)  # times a query's boost
 
 
 def old_news(candidates: Candidates, previous: Previous, threshold: float) -> np.ndarray:

@@ -315,6 +315,7 @@ class Summarizer:
         """
         allowed = np.ones(len(candidates), dtype=bool)
         chosen: list[int] = []
+        dangling: list[int] = []  # always the orphans of ``chosen``
         for _ in range(rounds):
             if not allowed.any():
                 break
@@ -325,7 +326,8 @@ class Summarizer:
             if not dangling:
                 return chosen
             allowed[dangling] = False
-        return [i for i in chosen if i not in set(orphans(candidates, chosen))]
+        gone = set(dangling)
+        return [i for i in chosen if i not in gone]
 
     def _background(self, previous: Previous) -> list[BriefingSentence]:
         """One sentence of what the reader already knew: the one the selector values most."""
