@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import pairwise
 
 from summarize.data import Candidates, sentence_key
@@ -136,9 +137,15 @@ def short_names(texts: Iterable[str]) -> set[str]:
 
     "the Observatory" on its own then refers back to that name, and needs it introduced first.
     """
-    texts = list(texts)
+    return set(_short_names(tuple(texts)))
+
+
+@lru_cache(maxsize=4)
+def _short_names(texts: tuple[str, ...]) -> frozenset[str]:
+    """``short_names`` of a whole cluster, asked again for every round of selection and by the
+    orderer: it reads every sentence for every name, so it is kept for the last few clusters."""
     used = {m.group(1) for text in texts for m in _SHORT_NAME.finditer(text)}
-    return {word for word in used if any(_introduces(text, word) for text in texts)}
+    return frozenset(word for word in used if any(_introduces(text, word) for text in texts))
 
 
 def unresolved_short_names(text: str, names: set[str], introduced: set[str]) -> set[str]:
