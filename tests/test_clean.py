@@ -500,6 +500,16 @@ def test_subheadings_follow_drop_headline_lines() -> None:
         ("Alder Hill, Norland (Meridian) — Officials said the site would close.", "Officials said"),
         ("NORTH BRACKENFIELD — Officials said the site would close.", "Officials said"),
         ("Alder Hill, Norland/Tolbeck: Officials said the site would close.", "Officials said"),
+        # the underscore dash of 1990s AP and New York Times wire copy
+        ("BRACKENFIELD _ Officials said the site would close.", "Officials said"),
+        ("ALDER HILL, Nor. _ Officials said the site would close.", "Officials said"),
+        ("TOLBECK, Norland (AP) _ Officials said the site would close.", "Officials said"),
+        # a region in brackets, a date, a lower-case agency; a two-letter first word
+        ("TOLBECK (NORLAND), April 30 (Meridian) -- Officials said it.", "Officials said"),
+        ("TOLBECK, January 28 (meridian) -- Officials said the site would close.", "Officials"),
+        ("LE TOLBECK, Norland — Officials said the site would close.", "Officials said"),
+        ("US — Norland talks on the site resumed.", "US — Norland"),
+        ("TOLBECK _ officials said the site would close.", "TOLBECK _ officials"),
         ("The United Nations (UN) - which funds the site - said it would close.", "The United"),
         ("A manager told Reuters - off the record - that the site would close.", "A manager"),
     ],

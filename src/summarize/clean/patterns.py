@@ -21,15 +21,20 @@ NO_WORDS = re.compile(r"^[\W\d_]*$")
 
 # --- datelines -----------------------------------------------------------------------------
 
-# "ALEPPO, Syria (Reuters) - ", "Aleppo, Syria (AP) -- ", "WASHINGTON, Dec 9 (Reuters) - "
+# The dash after a dateline: "-", "--", en or em dash, or the underscore of 1990s AP and New
+# York Times wire copy ("PHOENIX _ ").
+_DASH = r"(?:--?|[–—]|_)"
+# "ALEPPO, Syria (Reuters) - ", "Aleppo, Syria (AP) -- ", "WASHINGTON, Dec 9 (Reuters) - ",
+# "EILAT (ISRAEL), April 30 (Xinhua) -- ", "HANOI, January 28 (xinhua) -- "
 DATELINE_AGENCY = re.compile(
-    r"^(?:[A-Z][\w.'’-]*(?:[ ,/]+[\w.'’-]+){0,6}?\s*)?"
-    r"\((?:[A-Z][\w.&'’ -]{0,30})\)\s*(?:--?|[–—]|:)\s*"
+    r"^(?:[A-Z][\w.'’()-]*(?:[ ,/]+[\w.'’()-]+){0,6}?\s*)?"
+    r"\((?:[A-Za-z][\w.&'’ -]{0,30})\)\s*(?:" + _DASH + r"|:)\s*"
 )
-# "WASHINGTON — ", "BEIRUT, Lebanon -- "
+# "WASHINGTON — ", "BEIRUT, Lebanon -- ", "LE BOURGET, France — ", "NEAH BAY, Wash. _ "
 DATELINE_CAPS = re.compile(
-    r"^[A-Z][A-Z.'’-]{2,}(?: [A-Z][A-Z.'’-]+){0,3}(?:,(?: [\w.'’]+){1,4})?\s+(?:--?|[–—])\s+"
-    r"(?=[A-Z0-9“\"‘'])"
+    r"^(?=[A-Z][A-Z.'’-]{2}|[A-Z][A-Z.'’-]* [A-Z]{2})"  # "LE BOURGET" but not "US"
+    r"[A-Z][A-Z.'’-]*(?: [A-Z][A-Z.'’-]+){0,3}(?:,(?: [\w.'’]+){1,4})?"
+    r"\s+" + _DASH + r"\s+(?=[A-Z0-9“\"‘'])"
 )
 # "Aleppo, Syria/Beirut: "
 _PLACE = r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+){0,2}"
