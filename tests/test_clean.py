@@ -411,6 +411,29 @@ def test_embedded_posts_and_script_notices_are_dropped() -> None:
     assert paragraphs(clean_text(text)) == STORY
 
 
+def test_resource_lists_and_contact_lines_of_wire_copy_are_dropped() -> None:
+    debris = [
+        "Brackenfield Borough Council: http://www.brackenfield.example.gov",
+        "U.S. Department of Landfill Safety: www.landfills.example.gov",
+        "E-mail Tove Lindgren at tovel(at)brackpost.example.com.",
+        "(Erin Castell covers the borough. She can be reached at 555-0142.)",
+        "The news manager is Ole Berg, 555-0199, oberg@brackpost.example.com.",
+    ]
+    text = "\n\n".join([STORY[0], *debris[:2], STORY[1], *debris[2:], STORY[2]])
+    assert paragraphs(clean_text(text)) == STORY
+
+
+def test_story_that_gives_an_address_is_kept() -> None:
+    story = [
+        "Residents can report smells on the council's website, www.brackenfield.example.gov, "
+        "or by phone, the mayor said.",
+        "She told a packed meeting that 200 residents had complained about the smell since May. "
+        "Complaints: "
+        "www.brackenfield.example.gov",
+    ]
+    assert paragraphs(clean_text("\n\n".join(story))) == story
+
+
 def test_a_sign_up_form_flattened_into_one_long_line_is_dropped() -> None:
     form = (
         "Newsletter Sign Up Continue reading the main story Please confirm you are a person by "
@@ -509,13 +532,24 @@ def test_subheadings_follow_drop_headline_lines() -> None:
         ("TOLBECK, January 28 (meridian) -- Officials said the site would close.", "Officials"),
         ("LE TOLBECK, Norland — Officials said the site would close.", "Officials said"),
         ("US — Norland talks on the site resumed.", "US — Norland"),
-        ("TOLBECK _ officials said the site would close.", "TOLBECK _ officials"),
+        ("TOLBECK _ officials said the site would close.", "TOLBECK — officials"),
         ("The United Nations (UN) - which funds the site - said it would close.", "The United"),
         ("A manager told Reuters - off the record - that the site would close.", "A manager"),
     ],
 )
 def test_dateline_prefixes(line: str, expected: str) -> None:
     assert clean_text(line).text.startswith(expected)
+
+
+def test_wire_copy_typography_is_printed_as_print_does() -> None:
+    text = (
+        "&QL; &UR; TOLBECK _ The council voted 5-2 _ after a long night _ to close the site.\n\n"
+        "``We had no choice,'' the mayor said. &LR;\n\n&QC; &UR; -0-"
+    )
+    assert paragraphs(clean_text(text)) == [
+        "The council voted 5-2 — after a long night — to close the site.",
+        "“We had no choice,” the mayor said.",
+    ]
 
 
 def test_whitespace_and_unicode_are_normalised_but_quotes_untouched() -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from summarize.clean.lines import (
     ends_sentence,
     is_all_caps,
+    is_contact,
+    is_labelled_link,
     is_link_only,
     is_share_bar,
     is_sign_up_form,
@@ -93,6 +95,8 @@ RULES: tuple[Rule, ...] = (
     Rule("byline", Kind.BOILER, lambda t: BYLINE.match(t) and not ends_sentence(t), max_words=20),
     Rule("originally published", Kind.BOILER, ORIGINALLY.match, max_words=20),
     Rule("links only", Kind.BOILER, is_link_only),
+    Rule("label and link", Kind.BOILER, is_labelled_link, max_words=20),
+    Rule("contact details", Kind.BOILER, is_contact, max_words=30),
     Rule("browser notice", Kind.BOILER, BROWSER_NOTICE.search, max_words=40),
     Rule("embedded post", Kind.BOILER, TWEET.search, max_words=80),
     Rule("embedded post's picture link", Kind.BOILER, PIC_LINK.search, max_words=80),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from summarize.clean.patterns import (
+    CONTACT,
     DATELINE_AGENCY,
     DATELINE_CAPS,
     DATELINE_COLON,
@@ -24,6 +25,7 @@ _TERMINAL = ".!?:;"
 _TEASER_BULLETS = ("►", "▶", "»")
 _CLOSERS = "\"'”’»)]"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD_THEN_STOP = re.compile(r"[a-z]{2}[.!?]\s")  # a sentence's end, not "U.S. Department"
 
 
 def strip_dateline(text: str) -> str:
@@ -82,6 +84,20 @@ def is_link_only(text: str) -> bool:
     if not (URL.search(text) or without_emails != text.split()):
         return False
     return len(_strip_emails(URL.sub("", text))) <= 3
+
+
+def is_labelled_link(text: str) -> bool:
+    """A label and a link, as in the resource lists wire stories end with: "U.S. Department
+    of Housing and Urban Development: www.hud.gov"."""
+    label, colon, link = text.partition(": ")
+    one_label = not _WORD_THEN_STOP.search(label)  # not a sentence, then a label
+    return bool(colon) and one_label and len(link.split()) == 1 and is_link_only(link)
+
+
+def is_contact(text: str) -> bool:
+    """How to reach the writer or an office: an e-mail address, "(at)" spelled out or not, or
+    "can be reached at"."""
+    return bool(CONTACT.search(text)) or _strip_emails(text) != text.split()
 
 
 def _strip_emails(text: str) -> list[str]:

@@ -63,11 +63,28 @@ _BULLET = re.compile(r"^(?:[-*+•▪◦·]|\d{1,2}[.)])\s+")
 
 
 def normalise(text: str) -> str:
-    """NFC, \\n line ends, no invisible characters, runs of spaces made one: so the
-    patterns see one spelling of the same text."""
+    """NFC, \\n line ends, no invisible characters, runs of spaces made one, and the ASCII
+    typography of wire copy written as print does (``wire_typography``): so the patterns see
+    one spelling of the same text."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
-    return _SPACES.sub(" ", text)
+    return wire_typography(_SPACES.sub(" ", text))
+
+
+# Typesetting codes of the New York Times News Service wire (quad left, centre, right...),
+# left in its copy as if they were HTML entities.
+_WIRE_CODES = re.compile(r"&(?:QL|QC|QR|UR|LR); ?")
+_WIRE_DASH = re.compile(r"(?<=\S) _ (?=\S)")
+_TEX_CLOSE = re.compile(r"(?<=\S)''")
+
+
+def wire_typography(text: str) -> str:
+    """1990s wire copy (AP, the New York Times News Service, as in the DUC corpora) typed a
+    dash as " _ " and quotes as ``so'', and carries typesetting codes: a briefing shows them
+    as a dash, curly quotes and nothing."""
+    text = _WIRE_CODES.sub("", text)
+    text = _WIRE_DASH.sub(" — ", text)
+    return _TEX_CLOSE.sub("”", text.replace("``", "“"))
 
 
 def split_lines(text: str) -> list[Paragraph]:

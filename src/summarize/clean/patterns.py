@@ -21,16 +21,16 @@ NO_WORDS = re.compile(r"^[\W\d_]*$")
 
 # --- datelines -----------------------------------------------------------------------------
 
-# The dash after a dateline: "-", "--", en or em dash, or the underscore of 1990s AP and New
-# York Times wire copy ("PHOENIX _ ").
-_DASH = r"(?:--?|[–—]|_)"
+# The dash after a dateline: "-", "--", en or em dash (wire copy's "PHOENIX _ " is an em dash
+# by now: ``paragraphs.wire_typography``).
+_DASH = r"(?:--?|[–—])"
 # "ALEPPO, Syria (Reuters) - ", "Aleppo, Syria (AP) -- ", "WASHINGTON, Dec 9 (Reuters) - ",
 # "EILAT (ISRAEL), April 30 (Xinhua) -- ", "HANOI, January 28 (xinhua) -- "
 DATELINE_AGENCY = re.compile(
     r"^(?:[A-Z][\w.'’()-]*(?:[ ,/]+[\w.'’()-]+){0,6}?\s*)?"
     r"\((?:[A-Za-z][\w.&'’ -]{0,30})\)\s*(?:" + _DASH + r"|:)\s*"
 )
-# "WASHINGTON — ", "BEIRUT, Lebanon -- ", "LE BOURGET, France — ", "NEAH BAY, Wash. _ "
+# "WASHINGTON — ", "BEIRUT, Lebanon -- ", "LE BOURGET, France — ", "NEAH BAY, Wash. — "
 DATELINE_CAPS = re.compile(
     r"^(?=[A-Z][A-Z.'’-]{2}|[A-Z][A-Z.'’-]* [A-Z]{2})"  # "LE BOURGET" but not "US"
     r"[A-Z][A-Z.'’-]*(?: [A-Z][A-Z.'’-]+){0,3}(?:,(?: [\w.'’]+){1,4})?"
@@ -192,6 +192,11 @@ SHARE_WORDS = re.compile(
 # A domain starts where a run of domain characters starts, so a long run is scanned once.
 URL = re.compile(
     r"(?:https?://|www\.)\S+|(?<![\w.-])[\w.-]+\.(?:com|org|net|ly|co|uk|gov)/\S*", _FLAGS
+)
+# How to reach the writer: "bray(at)globe.com", "He can be reached at ...", "E-mail Jane at"
+CONTACT = re.compile(
+    r"\w\s?\((?:at|AT)\)\s?\w|\bcan be reached\b|^\W*e-?mail (?:him|her|them|us|\w+ \w+ at)\b",
+    _FLAGS,
 )
 # An e-mail address is read per whitespace-separated token (_strip_emails in lines.py): the
 # regex "\S+@\S+\.\w+" it replaces is cubic in the length of a token like "a@a@a@...".
