@@ -238,3 +238,31 @@ def test_a_generic_briefing_opens_on_an_articles_top_unless_a_recap_states_it_fa
     briefing = summarizer.summarize(cluster)
     assert briefing.sentences[0].text.startswith(opening), briefing.text
     assert any(s.text.startswith("Volunteers filled") for s in briefing.sentences)
+
+
+def test_a_sentence_that_announces_a_list_is_never_chosen():
+    """The announcing sentence shares the most with the other article, so it is chosen first;
+    on its own it promises a list the briefing does not carry, so it is replaced."""
+    announcing = (
+        "The river Lenna flooded 300 homes in Harwick, and the valley agency urged people to:"
+    )
+    articles = [
+        "\n\n".join(
+            [
+                announcing,
+                "- move cars away from Mill Street",
+                "- keep children away from the weir",
+                "Mayor Ines Falk opened two school halls on Mill Street as shelters for the night.",
+            ]
+        ),
+        "The river Lenna flooded 300 homes in Harwick after the valley weir failed on Sunday.\n\n"
+        "The valley agency urged people in Harwick to keep away from the weir and Mill Street.",
+    ]
+    cluster, summarizer = harwick(articles, budget_words=40)
+    candidates = summarizer.prepare(cluster)
+    (row,) = [i for i, c in enumerate(candidates.sentences) if c.text == announcing]
+    assert summarizer.selector.select(candidates, 40)[0] == row  # what it would choose first
+    assert orphans(candidates, [row]) == [row]
+    texts = [s.text for s in summarizer.summarize(cluster).sentences]
+    assert announcing not in texts
+    assert any(t.startswith("The river Lenna flooded 300 homes") for t in texts), texts

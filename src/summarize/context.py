@@ -82,7 +82,8 @@ def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
     A piece of a quotation (an uncredited one, or the end of one begun before) needs the very
     sentence it followed: after any other, it would read as somebody else's words. A sentence
     that uses a short name ("the Agency") stays only when some chosen sentence gives the name
-    in full.
+    in full. A sentence that announces what follows ("The board urges automakers to:") never
+    stays: what it announces is a list, which a briefing of sentences does not carry.
     """
     texts = [candidates.sentences[i].text for i in chosen]
     names = short_names(s.text for s in candidates.document.sentences)
@@ -100,9 +101,18 @@ def orphans(candidates: Candidates, chosen: list[int]) -> list[int]:
             unsupported = before.get(key) not in chosen_keys
         else:
             unsupported = earliest[article] == position
-        if (needs and unsupported) or unresolved_short_names(text, names, introduced):
+        if (
+            (needs and unsupported)
+            or announces_what_follows(text)
+            or unresolved_short_names(text, names, introduced)
+        ):
             dangling.append(index)
     return dangling
+
+
+def announces_what_follows(text: str) -> bool:
+    """Ends on a colon: "Here are the milestones:" says nothing without what came next."""
+    return text.rstrip().endswith(":")
 
 
 def _is_quotation(text: str) -> bool:
@@ -160,11 +170,16 @@ def introduced_names(text: str, names: set[str]) -> set[str]:
 
 
 def _introduces(text: str, word: str) -> bool:
-    longer = re.compile(
+    return bool(_full_name(word).search(text))
+
+
+@lru_cache(maxsize=1024)
+def _full_name(word: str) -> re.Pattern[str]:
+    """The short name inside a longer one: "Syrian Observatory", "Observatory for Human"."""
+    return re.compile(
         r"\b(?!The\b)[A-Z][\w'’.-]*\s+"
-        + word
+        + re.escape(word)
         + r"\b|\b"
-        + word
+        + re.escape(word)
         + r"\s+(?:of|for)\s+(?:the\s+)?[A-Z]"
     )
-    return bool(longer.search(text))
