@@ -99,6 +99,23 @@ def test_query_txt_in_a_cluster_folder_is_the_query_and_not_an_article(tmp_path)
     assert "query.txt" in failure.reason and "not UTF-8" in failure.reason
 
 
+def test_query_file_is_found_whatever_the_case_of_its_name(tmp_path):
+    record = kelmoor_record()
+    folder = tmp_path / "inbox" / "kelmoor"
+    folder.mkdir(parents=True)
+    for number, document in enumerate(record["documents"]):
+        (folder / f"{number}.txt").write_text(document["text"], encoding="utf-8")
+    (folder / "Query.TXT").write_text("Are the schools closed?\n", encoding="utf-8")
+    (cluster,) = read_clusters(folder.parent)
+    assert cluster.query == "Are the schools closed?"
+    assert len(cluster.articles) == 3  # not summarized as a fourth article
+
+    (folder / "query.txt").write_text("Is the ferry running?\n", encoding="utf-8")
+    (failure,) = read_clusters(folder.parent)
+    assert isinstance(failure, ClusterFailure)
+    assert "Query.TXT, query.txt are one name in different cases" in failure.reason
+
+
 def test_a_run_records_the_query_and_the_briefing_says_what_it_is_focused_on(tmp_path):
     out = tmp_path / "run"
     run(compose_config(out, f"input.path={KELMOOR}", "budget.words=45", "embedder=tfidf"))

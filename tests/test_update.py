@@ -138,6 +138,10 @@ def test_previous_subfolder_holds_the_articles_already_read(tmp_path, summarizer
     update = summarizers["auto"].summarize(cluster).text
     assert "Catterall" in update and "Monday" not in update
 
+    (folder / "previous").rename(folder / "Previous")  # read whatever the case of its name
+    (cluster,) = read_clusters(folder.parent)
+    assert [a.index for a in cluster.previous_articles] == [3, 4]
+
 
 def test_new_and_previous_articles_may_not_share_an_index():
     article = Article(index=0, text="Crews struck.", source="a.txt")

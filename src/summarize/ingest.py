@@ -117,7 +117,7 @@ def _cluster_folders(root: Path) -> list[_Folder]:
     inside = root.resolve()
     folders = []
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.name == PREVIOUS_FOLDER or not entry.is_dir():
+        if entry.name.startswith(".") or _named(entry, PREVIOUS_FOLDER) or not entry.is_dir():
             continue
         if not _within(entry, inside):
             reason = f"{printable(entry)}: symbolic link to a folder outside the input folder"
@@ -129,14 +129,25 @@ def _cluster_folders(root: Path) -> list[_Folder]:
 
 def _folder(path: Path, inside: Path) -> _Folder:
     files, skipped = _article_files(path, inside)
-    query = next((f for f in files if f.name == QUERY_FILE), None)
-    files = [f for f in files if f != query]
+    queries = [f for f in files if _named(f, QUERY_FILE)]
+    files = [f for f in files if f not in queries]
+    earlier = sorted(d for d in path.iterdir() if _named(d, PREVIOUS_FOLDER) and d.is_dir())
+    for special in (queries, earlier):
+        if len(special) > 1:  # "query.txt" and "Query.txt": which one did the user mean?
+            names = ", ".join(printable(p.name) for p in special)
+            refused = f"{printable(path)}: {names} are one name in different cases; keep one"
+            return _Folder(path, [], [], refused=refused)
     previous: list[Path] = []
-    earlier = path / PREVIOUS_FOLDER
-    if earlier.is_dir() and _within(earlier, inside):
-        previous, more = _article_files(earlier, inside)
+    if earlier and _within(earlier[0], inside):
+        previous, more = _article_files(earlier[0], inside)
         skipped += more
-    return _Folder(path, files, skipped, previous=previous, query=query)
+    return _Folder(path, files, skipped, previous=previous, query=next(iter(queries), None))
+
+
+def _named(path: Path, name: str) -> bool:
+    """``query.txt`` and ``previous/`` are read whatever the case of their names: a
+    ``Query.txt`` summarized as an article would be a silent mistake."""
+    return path.name.lower() == name
 
 
 def _within(path: Path, root: Path) -> bool:
