@@ -81,12 +81,17 @@ def test_a_malformed_query_fails_its_cluster_naming_file_and_line(tmp_path, quer
     assert "'query' must be a string" in second.reason
 
 
-def test_query_txt_in_a_cluster_folder_is_the_query_and_not_an_article(tmp_path):
-    record = kelmoor_record()
-    folder = tmp_path / "inbox" / "kelmoor"
+def kelmoor_folder(root: Path) -> Path:
+    """The Kelmoor story as a cluster folder, one file per article, no query yet."""
+    folder = root / "inbox" / "kelmoor"
     folder.mkdir(parents=True)
-    for number, document in enumerate(record["documents"]):
+    for number, document in enumerate(kelmoor_record()["documents"]):
         (folder / f"{number}.txt").write_text(document["text"], encoding="utf-8")
+    return folder
+
+
+def test_query_txt_in_a_cluster_folder_is_the_query_and_not_an_article(tmp_path):
+    folder = kelmoor_folder(tmp_path)
     (folder / "query.txt").write_text("Are the schools\nclosed?\n", encoding="utf-8")
     (cluster,) = read_clusters(folder.parent)
     assert cluster.query == "Are the schools closed?"
@@ -100,11 +105,7 @@ def test_query_txt_in_a_cluster_folder_is_the_query_and_not_an_article(tmp_path)
 
 
 def test_query_file_is_found_whatever_the_case_of_its_name(tmp_path):
-    record = kelmoor_record()
-    folder = tmp_path / "inbox" / "kelmoor"
-    folder.mkdir(parents=True)
-    for number, document in enumerate(record["documents"]):
-        (folder / f"{number}.txt").write_text(document["text"], encoding="utf-8")
+    folder = kelmoor_folder(tmp_path)
     (folder / "Query.TXT").write_text("Are the schools closed?\n", encoding="utf-8")
     (cluster,) = read_clusters(folder.parent)
     assert cluster.query == "Are the schools closed?"
