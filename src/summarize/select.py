@@ -457,10 +457,15 @@ class ConceptCoverageSelector:
         self.position_weight = position_weight
         check_params(self, "selector")
 
+    def weigh_concepts(self, candidates: Candidates) -> dict[tuple[str, str], float]:
+        """The concepts this selector covers and their weights, before a query or an update
+        reweighs them (a study can replace this rule: scripts/learned_concepts_study.py)."""
+        return concept_weights(candidates, self.min_df, self.min_df_share)
+
     def select(self, candidates: Candidates, budget_words: int) -> list[int]:
         from scipy.sparse import csr_matrix
 
-        weights = concept_weights(candidates, self.min_df, self.min_df_share)
+        weights = self.weigh_concepts(candidates)
         if factor := candidates.concept_factor:  # update read, query asked: reweigh concepts
             weights = {c: w * factor.get(c, 1.0) for c, w in weights.items()}
         vocabulary = {c: i for i, c in enumerate(weights)}
