@@ -29,17 +29,15 @@ from collections import Counter
 from itertools import islice
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from summarize.config import register_configs
+from summarize.cli import compose_config
 from summarize.data import Briefing, Document
 from summarize.evaluate import RougeEvaluator
 from summarize.ingest import ClusterFailure, read_clusters
 from summarize.rewrite import Encoder, Rewriter
 from summarize.runner import build_summarizer
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
 METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f")
 
 
@@ -122,9 +120,7 @@ def main() -> int:
     overrides = ["rewriter=llama_cpp", f"rewriter.model={args.model}", *args.set]
     if args.threads:
         overrides.append(f"rewriter.threads={args.threads}")
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF), version_base=None):
-        cfg = compose(config_name="config", overrides=overrides)
+    cfg = compose_config(*overrides)
     summarizer = build_summarizer(cfg)
     recorder = _Recorder(summarizer.rewriter)
     summarizer.rewriter = recorder

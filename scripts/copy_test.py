@@ -20,10 +20,9 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from summarize.config import register_configs
+from summarize.cli import compose_config
 from summarize.data import Article, Cluster
 from summarize.evaluate import mean_scores
 from summarize.ingest import ClusterFailure, read_clusters
@@ -40,7 +39,6 @@ WORD_CHANGES = {
     "people": "individuals",
     "after": "following",
 }
-CONF = Path(__file__).resolve().parents[1] / "conf"
 
 
 def edited_copy(article: Article, index: int) -> Article:
@@ -64,9 +62,7 @@ def with_copy(cluster: Cluster) -> Cluster:
 
 
 def build(overrides: list[str]) -> tuple[Summarizer, object]:
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF), version_base=None):
-        cfg = compose("config", overrides=overrides)
+    cfg = compose_config(*overrides)
     return build_summarizer(cfg), instantiate(cfg.evaluation)
 
 

@@ -30,11 +30,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from summarize.config import register_configs
+from summarize.cli import compose_config
 from summarize.data import Article, Candidates
 from summarize.evaluate import mean_scores
 from summarize.ingest import ClusterFailure, read_clusters
@@ -42,7 +41,6 @@ from summarize.pipeline import Summarizer
 from summarize.runner import build_summarizer
 from summarize.select import ConceptCoverageSelector, bigram_concepts
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
 Concept = tuple[str, str]
 Row = tuple[int, int, str]  # source, position in its article, text
 
@@ -143,9 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metric", default="rouge2_f", help="e.g. rouge2_r for DUC")
     parser.add_argument("--override", action="append", default=[], help="a Hydra override")
     args = parser.parse_args(argv)
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF), version_base=None):
-        cfg = compose("config", overrides=[f"budget.words={args.budget}", *args.override])
+    cfg = compose_config(f"budget.words={args.budget}", *args.override)
     default = build_summarizer(cfg)
     evaluator = instantiate(cfg.evaluation)
     held_out = {

@@ -23,17 +23,15 @@ from itertools import islice
 from pathlib import Path
 
 import numpy as np
-from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from summarize.config import register_configs
+from summarize.cli import compose_config
 from summarize.context import can_lead
 from summarize.data import Candidates, sentence_key
 from summarize.ingest import ClusterFailure, read_clusters
 from summarize.order import lede_of
 from summarize.runner import build_summarizer
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
 LEAD_BONUSES = (0.1, 0.2, 0.3, 0.5, 1.0)
 
 
@@ -63,9 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. cache_dir=DIR")
     args = parser.parse_intermixed_args(argv)
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF), version_base=None):
-        cfg = compose("config", overrides=[f"budget.words={args.budget}", *args.overrides])
+    cfg = compose_config(f"budget.words={args.budget}", *args.overrides)
     summarizer = build_summarizer(cfg)
     evaluator = instantiate(cfg.evaluation)
     scores: dict[str, list[float]] = {}

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from summarize.cli import _config_dir
+from summarize import cli
 from summarize.embed import SentenceTransformerEmbedder
 from summarize.ingest import read_clusters
 from summarize.runner import SAMPLE_DIR
@@ -53,5 +52,4 @@ def summaries_per_option(
 
 def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
     """The app's configuration as ``python -m summarize`` would build it, with overrides."""
-    with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
-        return compose(config_name="config", overrides=[f"output.dir={output_dir}", *overrides])
+    return cli.compose_config(f"output.dir={output_dir}", *overrides)

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 
 from summarize.baselines import SUMY_METHODS, GreedyOracleSelector, SumySelector
-from summarize.cli import _config_dir
+from summarize.cli import compose_config
 from summarize.data import Candidates, sentence_key
 from summarize.dedup import RedundancyRemover
 from summarize.evaluate import RougeEvaluator
@@ -34,9 +33,7 @@ BUDGET = 60
 
 @pytest.fixture(scope="module")
 def summarizer():
-    with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
-        cfg = compose("config", overrides=["embedder=tfidf", "output.dir=unused"])
-    return build_summarizer(cfg)
+    return build_summarizer(compose_config("embedder=tfidf", "output.dir=unused"))
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from summarize.cli import _config_dir
+from summarize.cli import compose_config
 
 DEPLOY = Path(__file__).parents[1] / "deploy"
 SERVICE = DEPLOY / "systemd" / "summarize-nightly.service"
@@ -39,8 +38,7 @@ def summarize_overrides(command: str, environment: dict[str, str]) -> list[str]:
 
 
 def compose_overrides(overrides: list[str]):
-    with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides)
+    return compose_config(*overrides)
 
 
 def test_service_runs_the_nightly_experiment_and_tolerates_a_busy_folder():

@@ -57,6 +57,15 @@ class UsageError(Exception):
     """A mistake in the command line or configuration; the message says what to pass."""
 
 
+def compose_config(*overrides: str) -> DictConfig:
+    """The configuration ``python -m summarize`` builds, with its command-line overrides: for
+    scripts and tests that run the stages from Python (``runner.build_summarizer(cfg)``)."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
 def _config_dir() -> str:
     """``conf/`` inside an installed wheel, else the source checkout's top-level ``conf/``.
 

@@ -113,13 +113,11 @@ class Summarizer:
 
     Built from the configuration, as the command line builds it (any override applies)::
 
-        from hydra import compose, initialize_config_dir
-        from summarize.cli import _config_dir
+        from summarize.cli import compose_config
         from summarize.ingest import read_clusters
         from summarize.runner import SAMPLE_DIR, build_summarizer
 
-        with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
-            cfg = compose("config", overrides=["selector=mmr", "budget.words=100"])
+        cfg = compose_config("selector=mmr", "budget.words=100")
         summarizer = build_summarizer(cfg)
         cluster = next(read_clusters(SAMPLE_DIR))  # a Cluster, or a ClusterFailure saying why not
         briefing = summarizer.summarize(cluster)

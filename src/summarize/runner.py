@@ -700,13 +700,10 @@ def run(cfg: DictConfig, **options) -> RunReport:
     ``python -m summarize`` from Python: compose the configuration with any overrides, then run
     (``options`` go to ``Runner``)::
 
-        from hydra import compose, initialize_config_dir
-        from summarize.cli import _config_dir
+        from summarize.cli import compose_config
         from summarize.runner import run
 
-        overrides = ["input.path=clusters.jsonl", "output.dir=out", "budget.words=100"]
-        with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
-            cfg = compose("config", overrides=overrides)
+        cfg = compose_config("input.path=clusters.jsonl", "output.dir=out", "budget.words=100")
         report = run(cfg)  # resumable: run it again after an interruption
         print(report.succeeded, "briefings in", report.output_dir)
         print(report.failures)  # one entry, with its reason, per cluster that failed
