@@ -17,6 +17,7 @@ from pathlib import Path
 
 import hydra
 import omegaconf
+from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
@@ -60,8 +61,6 @@ class UsageError(Exception):
 def compose_config(*overrides: str) -> DictConfig:
     """The configuration ``python -m summarize`` builds, with its command-line overrides: for
     scripts and tests that run the stages from Python (``runner.build_summarizer(cfg)``)."""
-    from hydra import compose, initialize_config_dir
-
     with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
         return compose(config_name="config", overrides=list(overrides))
 

@@ -80,8 +80,7 @@ def is_share_bar(text: str) -> bool:
 
 def is_link_only(text: str) -> bool:
     """A URL or e-mail address with at most three other words around it."""
-    without_emails = _strip_emails(text)
-    if not (URL.search(text) or without_emails != text.split()):
+    if not (URL.search(text) or _has_email(text)):
         return False
     return len(_strip_emails(URL.sub("", text))) <= 3
 
@@ -97,7 +96,11 @@ def is_labelled_link(text: str) -> bool:
 def is_contact(text: str) -> bool:
     """How to reach the writer or an office: an e-mail address, "(at)" spelled out or not, or
     "can be reached at"."""
-    return bool(CONTACT.search(text)) or _strip_emails(text) != text.split()
+    return bool(CONTACT.search(text)) or _has_email(text)
+
+
+def _has_email(text: str) -> bool:
+    return _strip_emails(text) != text.split()
 
 
 def _strip_emails(text: str) -> list[str]:
