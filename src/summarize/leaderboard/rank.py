@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from summarize.leaderboard.options import LeaderboardOptions
-from summarize.leaderboard.sweep import Job
-from summarize.stats import (
+from summarize.leaderboard.stats import (
     Interval,
     bootstrap_ci,
     paired_bootstrap_test,
     paired_permutation_test,
 )
+from summarize.leaderboard.sweep import Job
 
 ORACLE_LABEL = "(oracle: uses references)"
 

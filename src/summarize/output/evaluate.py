@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from summarize.split import punkt_tokenizer
+from summarize.stages.split import punkt_tokenizer
 
 
 def truncate_words(sentences: Sequence[str], budget_words: int) -> list[str]:

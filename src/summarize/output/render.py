@@ -1,8 +1,9 @@
 """Presentation: a briefing as a JSON line with provenance, as Markdown and as an HTML page.
 
-Writers only render; the runner and the store decide where the text goes and write it
-atomically. A briefing's JSON line depends only on the input and the configuration (no
-timings, no output paths), so two runs can be compared with ``cmp``.
+Renderers only render; the driver and the store decide where the text goes and write it
+atomically (the run's front page is ``index``). A briefing's JSON line depends only on the
+input and the configuration (no timings, no output paths), so two runs can be compared with
+``cmp``.
 
 Readers see sources numbered from 1 in the order of the cluster's articles; the JSON keeps the
 article's index in the input (from 0), which is what a program needs.
@@ -12,13 +13,12 @@ from __future__ import annotations
 
 import html
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from summarize.data import Article, Briefing, Cluster
-from summarize.safe_text import markdown_code, markdown_text, printable
+from summarize.output import FORMATS
+from summarize.output.safe_text import markdown_code, markdown_text, printable
 
-FORMATS = ("jsonl", "markdown", "html")
 SUFFIXES = {"markdown": ".md", "html": ".html"}
 SENTENCES_PER_PARAGRAPH = 3
 
@@ -49,10 +49,10 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
     return record
 
 
-class BriefingWriter:
+class BriefingRenderer:
     """Renders a briefing in the configured formats.
 
-    >>> record, files = BriefingWriter(formats=["jsonl", "html"]).render(briefing, cluster)
+    >>> record, files = BriefingRenderer(formats=["jsonl", "html"]).render(briefing, cluster)
     >>> sorted(files)
     ['.html']
     """
@@ -128,7 +128,7 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     articles = _articles(briefing, cluster)
     lines = [f"# {markdown_text(_heading(briefing))}", ""]
     lines += [
-        f"*{_count(len(articles), 'article')}, {briefing.words} words. "
+        f"*{counted(len(articles), 'article')}, {briefing.words} words. "
         f"Cluster {markdown_code(briefing.cluster_id)}.*",
         "",
     ]
@@ -184,7 +184,7 @@ _STYLE = (
 )
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -208,7 +208,7 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
     paragraphs = _paragraphs(briefing.sentences)
     body = [
         f"<h1>{html.escape(title)}</h1>\n",
-        f'<p class="meta">{_count(len(articles), "source")} &middot; {briefing.words} words</p>\n',
+        f'<p class="meta">{counted(len(articles), "source")} &middot; {briefing.words} words</p>\n',
     ]
     if "query" in briefing.details:
         body.append(f'<p class="focus"><em>{html.escape(_focus_line(briefing))}</em></p>\n')
@@ -230,68 +230,9 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         body.append('<h2>Warnings</h2>\n<ul class="warnings">\n')
         body += [f"<li>{html.escape(w)}</li>\n" for w in briefing.warnings]
         body.append("</ul>\n")
-    return _page(title, "".join(body))
+    return page(title, "".join(body))
 
 
-@dataclass(frozen=True)
-class IndexEntry:
-    """One line of a run's index: a briefing, or a cluster that failed."""
-
-    id: str
-    title: str | None = None
-    first_sentence: str | None = None
-    sources: int = 0
-    link: str | None = None
-    failure: str | None = None
-
-    words: int = 0
-    since: str | None = None
-    """For an update briefing: the night of the briefing it updates."""
-
-    @classmethod
-    def from_record(cls, record: dict, files: list[str], sources: int) -> IndexEntry:
-        sentences = record.get("sentences") or []
-        link = next((f for f in files if f.endswith(".html")), None) or next(iter(files), None)
-        return cls(
-            id=record["id"],
-            title=record.get("title"),
-            first_sentence=sentences[0]["text"] if sentences else None,
-            sources=sources,
-            link=link,
-            words=int(record.get("words") or 0),
-            since=(record.get("update") or {}).get("since"),
-        )
-
-
-def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
-    """The run's front page: every briefing with its lede and sources, failures flagged."""
-    failed = sum(1 for e in entries if e.failure)
-    summary = _count(len(entries) - failed, "briefing")
-    if failed:
-        summary += f", {failed} failed"
-    rows = []
-    for entry in entries:
-        name = html.escape(entry.title or printable(entry.id))
-        if entry.failure:
-            rows.append(
-                f'<tr><td><strong>{name}</strong><br><span class="failed">failed:</span> '
-                f'{html.escape(entry.failure)}</td><td class="n"></td></tr>\n'
-            )
-            continue
-        heading = f'<a href="{html.escape(entry.link)}">{name}</a>' if entry.link else name
-        lede = html.escape(entry.first_sentence or "")
-        if entry.since:
-            lede = f'<em class="update">New since {html.escape(entry.since)}:</em> {lede}'
-        rows.append(
-            f"<tr><td><strong>{heading}</strong><br>{lede}</td>"
-            f'<td class="n">{_count(entry.sources, "source")}<br>{entry.words} words</td></tr>\n'
-        )
-    body = (
-        f'<h1>{html.escape(title)}</h1>\n<p class="meta">{summary}</p>\n'
-        f"<table>\n{''.join(rows)}</table>\n"
-    )
-    return _page(title, body)
-
-
-def _count(number: int, noun: str) -> str:
+def counted(number: int, noun: str) -> str:
+    """``1 source``, ``3 sources``."""
     return f"{number} {noun}{'' if number == 1 else 's'}"

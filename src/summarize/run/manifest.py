@@ -1,4 +1,4 @@
-"""The run manifest's schema: written by the runner, read by the leaderboard and by operators.
+"""The run manifest's schema: written by the driver, read by the leaderboard and by operators.
 
 One dataclass, so both sides agree on the keys. ``status`` is ``running`` from the first moment
 of a run, then ``ok`` (every cluster has a briefing), ``failed`` (some clusters failed, or the
@@ -10,10 +10,11 @@ from __future__ import annotations
 import platform
 import sys
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from summarize.store import write_json
+from summarize.run.store import write_json
 
 MANIFEST = "manifest.json"
 
@@ -109,3 +110,8 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def now() -> str:
+    """The manifest's timestamps: UTC, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -40,18 +40,21 @@ def _file_mode() -> int:
 _FILE_MODE = _file_mode()
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
+def atomic_write(path: Path, data: bytes | str, durable: bool = True) -> None:
     """Replaces ``path`` with ``data`` so that readers and crashes only ever see a whole file."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_writer(path) as out:
+    with atomic_writer(path, durable) as out:
         out.write(payload)
 
 
 @contextmanager
-def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
+def atomic_writer(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     """A binary handle whose content replaces ``path`` only when the block ends without error.
 
-    The temporary name is unique, so two processes writing one path never share a partial file.
+    The temporary name is unique, so two processes writing one path never share a partial file;
+    it ends in ``.part``, so whoever cleans up after crashed writers can recognise it.
+    ``durable`` also flushes the file and its folder to disk, so that the rename survives a
+    power loss; a cache, whose lost entry is only recomputed, skips that cost.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,13 +63,15 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
         os.fchmod(handle, _FILE_MODE)  # as open() would create it, not mkstemp's owner-only mode
         with os.fdopen(handle, "wb") as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
+    if durable:
+        _fsync_folder(path.parent)
 
 
 def write_json(path: Path, data: object) -> None:
@@ -266,30 +271,6 @@ class RunFolder:
 
 def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def previous_result(root: Path, night: str, cluster_id: str) -> tuple[str, ClusterResult] | None:
-    """The newest briefing of a story from a night before ``night`` under the nightly ``root``.
-
-    Night folders are named by date (YYYY-MM-DD), so their names sort by time.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        return None
-    earlier = sorted(
-        (p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and p.name < night),
-        key=lambda p: p.name,
-        reverse=True,
-    )
-    for folder in earlier:
-        path = RunFolder(folder).result_path(cluster_id)
-        try:
-            result = ClusterResult(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            continue
-        if result.ok and result.id == cluster_id:
-            return folder.name, result
-    return None
 
 
 def _prefix(cluster_id: str) -> str:

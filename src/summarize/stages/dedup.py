@@ -20,11 +20,11 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from summarize.context import needs_context
-from summarize.copies import source_weights
 from summarize.data import Candidates, Document
 from summarize.params import Constraint, Flag, Interval, check_params
-from summarize.stemming import stem_word
+from summarize.stages.copies import source_weights
+from summarize.stages.features import stem_word
+from summarize.stages.order.context import needs_context
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _DIGIT = re.compile(r"[0-9]")

@@ -35,7 +35,7 @@ import numpy as np
 
 from summarize.data import Candidates, Cluster
 from summarize.params import Constraint, Interval, check_params
-from summarize.select import bigram_concepts, content_stems, unit_range
+from summarize.stages.features import bigram_concepts, content_stems, unit_range
 
 __all__ = ["IgnoreQuery", "QueryFocus", "query_concepts", "query_relevance"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from summarize.data import Article, Cluster, InputError
-from summarize.safe_text import printable
+from summarize.output.safe_text import printable
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 MAX_DEPTH = 64
@@ -164,27 +164,21 @@ def _read_folder(root: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailur
             folder.path.name, str(folder.path), folder.files, max_bytes, folder.skipped
         )
         if folder.previous and isinstance(cluster, Cluster):
-            cluster = _with_previous_files(cluster, folder.previous, len(folder.files), max_bytes)
+            cluster = _with_previous_files(cluster, folder.previous, max_bytes)
         if folder.query and isinstance(cluster, Cluster):
             cluster = _with_query_file(cluster, folder.query, max_bytes)
         yield cluster
 
 
-def _with_previous_files(
-    cluster: Cluster, files: list[Path], first: int, max_bytes: int
-) -> Cluster:
-    """Adds the ``previous/`` articles, numbered from ``first`` (after the new files).
+def _with_previous_files(cluster: Cluster, files: list[Path], max_bytes: int) -> Cluster:
+    """The cluster as an update of the ``previous/`` articles its reader has read.
 
     ``since`` is the latest ``YYYY-MM-DD`` that starts a previous file's name, if any.
     """
-    articles, warnings = _read_files(files, first, max_bytes)
+    articles, warnings = _read_files(files, 0, max_bytes)
     dates = sorted(m.group(0) for f in files if (m := _DATED.match(f.name)))
-    return dataclasses.replace(
-        cluster,
-        previous_articles=tuple(articles),
-        since=dates[-1] if dates else None,
-        warnings=(*cluster.warnings, *warnings),
-    )
+    cluster = dataclasses.replace(cluster, warnings=(*cluster.warnings, *warnings))
+    return cluster.with_previous(articles, since=dates[-1] if dates else None)
 
 
 def _with_query_file(cluster: Cluster, file: Path, max_bytes: int) -> Cluster | ClusterFailure:

@@ -26,9 +26,9 @@ import numpy as np
 
 from summarize.data import Candidates, Cluster, Previous
 from summarize.params import Constraint, Flag, Interval, OneOf, check_params
-from summarize.select import bigram_concepts
+from summarize.stages.features import bigram_concepts
 
-__all__ = ["IgnorePrevious", "NoveltyFilter", "concept_novelty"]
+__all__ = ["IgnorePrevious", "UpdateFilter", "concept_discount"]
 
 CONCEPT_WEIGHTINGS = ("ratio", "drop", "none")
 
@@ -47,7 +47,7 @@ class IgnorePrevious:
         return candidates
 
 
-class NoveltyFilter:
+class UpdateFilter:
     """``update=auto``: an update briefing whenever the cluster carries previous state.
 
     ``similarity``: cosine at or above which a new sentence restates one already read.
@@ -80,7 +80,7 @@ class NoveltyFilter:
 
     def transform(self, candidates: Candidates, previous: Previous) -> Candidates:
         old = old_news(candidates, previous, self.similarity)
-        discount = concept_novelty(candidates, previous, self.concepts)
+        discount = concept_discount(candidates, previous, self.concepts)
         kept = np.flatnonzero(~old)
         if len(kept) == 0:  # nothing new at all: say the least-old things rather than nothing
             kept = np.arange(len(candidates))
@@ -96,7 +96,7 @@ def old_news(candidates: Candidates, previous: Previous, threshold: float) -> np
     return closest >= threshold
 
 
-def concept_novelty(candidates: Candidates, previous: Previous, weighting: str) -> dict:
+def concept_discount(candidates: Candidates, previous: Previous, weighting: str) -> dict:
     """Factor in [0, 1] per concept of the new articles that the reader has met before."""
     document = candidates.document
     if weighting == "none":

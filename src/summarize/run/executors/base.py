@@ -1,11 +1,13 @@
-"""Executors that spread clusters over worker processes (one machine) or Ray actors (many).
+"""What every executor shares: the ``Executor`` protocol, and the supervision of a worker pool.
 
-The driver (``runner.Runner``) decides what runs and stores every result; an executor only
-decides where. Each worker builds the ``ClusterWorker`` once and keeps its model loaded, holds
-one cluster at a time (so memory stays bounded however long the input), and answers with the
-cluster's ``ClusterOutcome``. A worker that dies (killed, crashed, out of memory) is replaced
-and its cluster tried again, up to ``max_tries`` times; a cluster still running after
-``timeout_s`` has its worker killed and replaced and is recorded as failed.
+The driver (``run.driver.Runner``) decides what runs and stores every result; an executor only
+decides where: in this process (``local``), in worker processes on this machine
+(``processes``) or in Ray actors (``ray``). In a pool, each worker builds the
+``ClusterWorker`` once and keeps its model loaded, holds one cluster at a time (so memory stays
+bounded however long the input), and answers with the cluster's ``ClusterOutcome``. A worker
+that dies (killed, crashed, out of memory) is replaced and its cluster tried again, up to
+``max_tries`` times; a cluster still running after ``timeout_s`` has its worker killed and
+replaced and is recorded as failed.
 
 ``concurrent.futures.ProcessPoolExecutor`` is not used: when one of its processes dies it
 breaks the whole pool without saying which task killed it, and it cannot stop one task, so
@@ -15,33 +17,34 @@ neither the retry nor the time limit could be attributed to a cluster.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from summarize.data import Cluster
-from summarize.params import ParameterError
-from summarize.pipeline import peak_rss_mb
-from summarize.runner import ClusterOutcome, ClusterWorker, check_timeout, timed_out
+from summarize.params import Constraint, Interval, check_params
+from summarize.run.worker import ClusterOutcome, ClusterWorker
 
 log = logging.getLogger("summarize")
 
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-RAY_MISSING = "runner=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
+TIMEOUT = Interval(0, None, closed="neither", allow_none=True)
+"""``executor.timeout_s``: seconds a cluster may run before it is recorded as failed; null: no
+limit."""
 
 
-def check_limits(workers: int | None, threads: int | None, timeout_s: float | None,
-                 max_tries: int) -> None:  # fmt: skip
-    """The shared parameters of the executors, checked once in their constructors."""
-    for name, value in (("workers", workers), ("threads", threads)):
-        if value is not None and (not isinstance(value, int) or value < 1):
-            raise ParameterError(f"runner.{name}={value}: give a positive whole number (or null)")
-    check_timeout(timeout_s)
-    if not isinstance(max_tries, int) or max_tries < 1:
-        raise ParameterError(f"runner.max_tries={max_tries}: give a positive whole number, e.g. 3")
+class Executor(Protocol):
+    """Where clusters are summarized: ``map`` yields one outcome per task, in any order."""
+
+    def map(
+        self, worker: ClusterWorker, tasks: Iterable[tuple[Cluster, str]]
+    ) -> Iterator[ClusterOutcome]: ...
+
+
+def timed_out(seconds: float) -> str:
+    """The failure recorded for a cluster over ``executor.timeout_s``, whatever the executor."""
+    return f"timed out after {seconds:g} s"
 
 
 def with_threads(worker: ClusterWorker, threads: int) -> ClusterWorker:
@@ -54,15 +57,6 @@ def with_threads(worker: ClusterWorker, threads: int) -> ClusterWorker:
     if not isinstance(embedder, dict) or "threads" not in embedder or embedder["threads"]:
         return worker
     return ClusterWorker({**worker.config, "embedder": {**embedder, "threads": threads}})
-
-
-def limit_threads(threads: int) -> None:
-    """Caps the math libraries of this (worker) process at ``threads`` threads."""
-    for variable in THREAD_VARIABLES:
-        os.environ[variable] = str(threads)
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(threads)  # BLAS and OpenMP pools loaded before the variables were set
 
 
 @dataclass
@@ -97,6 +91,13 @@ class PoolExecutor:
     run) and ``died`` (a description), ``kill(handle)``, ``stop(handle)`` and ``close()``.
     """
 
+    constraints: ClassVar[dict[str, Constraint]] = {
+        "workers": Interval(1, integer=True, allow_none=True),
+        "threads": Interval(1, integer=True, allow_none=True),
+        "timeout_s": TIMEOUT,
+        "max_tries": Interval(1, integer=True),
+    }
+
     def __init__(
         self,
         workers: int | None = None,
@@ -104,11 +105,11 @@ class PoolExecutor:
         timeout_s: float | None = 600,
         max_tries: int = 3,
     ) -> None:
-        check_limits(workers, threads, timeout_s, max_tries)
         self.workers = workers
         self.threads = threads
         self.timeout_s = timeout_s
         self.max_tries = max_tries
+        check_params(self, "executor")
         self._slots: list[_Slot] = []
 
     def stats(self) -> list[dict] | None:
@@ -243,74 +244,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def _worker_threads(cores: int, workers: int, threads: int | None) -> int:
+def worker_threads(cores: int, workers: int, threads: int | None) -> int:
+    """Each worker's threads: as many as asked, else the cores shared equally."""
     return threads or max(1, cores // workers)
-
-
-class ProcessExecutor(PoolExecutor):
-    """A pool of worker processes on this machine (``runner=processes runner.workers=N``).
-
-    ``limits`` are the pool's (``workers``, ``threads``, ``timeout_s``, ``max_tries``).
-    ``workers`` null uses every core; ``threads`` null gives each worker an equal share of the
-    cores. ``start_method`` is ``spawn`` or ``forkserver``: a fresh interpreter per worker, never a
-    fork of a process whose torch or ONNX Runtime threads may hold locks.
-    """
-
-    def __init__(self, start_method: str = "spawn", **limits) -> None:
-        super().__init__(**limits)
-        if start_method not in ("spawn", "forkserver"):
-            raise ParameterError(f"runner.start_method={start_method}: give spawn or forkserver")
-        self.start_method = start_method
-
-    def _open(self) -> tuple[Any, int, int]:
-        from summarize.process_pool import ProcessBackend
-
-        cores = os.cpu_count() or 1
-        workers = self.workers or cores
-        threads = _worker_threads(cores, workers, self.threads)
-        return ProcessBackend(self.start_method, threads), workers, threads
-
-
-class RayExecutor(PoolExecutor):
-    """Ray actors, each building the worker once (``runner=ray runner.workers=N``).
-
-    ``address`` null starts a Ray instance on this machine for the run; ``auto`` or
-    ``ray://host:port`` joins a running cluster. ``limits`` are the pool's; ``workers`` null:
-    one per CPU of the cluster; ``threads`` null: the cluster's CPUs shared equally. Each actor
-    reserves its threads as CPUs.
-    """
-
-    def __init__(self, address: str | None = None, **limits) -> None:
-        super().__init__(**limits)
-        try:
-            import ray  # noqa: F401
-        except ImportError:
-            raise ParameterError(RAY_MISSING) from None
-        self.address = address
-
-    def _open(self) -> tuple[Any, int, int]:
-        from summarize.ray_pool import RayBackend, cluster_cpus, connect
-
-        started = connect(self.address, self.workers, self.threads)
-        cpus = cluster_cpus()
-        workers = self.workers or cpus
-        threads = _worker_threads(cpus, workers, self.threads)
-        return RayBackend(threads, shutdown=started), workers, threads
-
-
-def start_worker(worker: ClusterWorker) -> tuple[str, Any]:
-    """In a new worker: builds the stages and loads the model, before any cluster is sent.
-
-    So the model load never counts against a cluster's time limit, and a configuration that
-    cannot load stops the run (``fatal``) as it would in one process, instead of killing
-    workers one after the other.
-    """
-    try:
-        worker.warm_up()
-    except Exception as error:
-        return "fatal", f"{type(error).__name__}: {error}"
-    return "ready", peak_rss_mb()
-
-
-def run_cluster(worker: ClusterWorker, cluster: Cluster, key: str) -> tuple[str, Any]:
-    return "done", (worker(cluster, key), peak_rss_mb())

@@ -1,17 +1,47 @@
-"""Worker processes on this machine for ``ProcessExecutor``: one pipe and one cluster each."""
+"""``executor=processes``: a pool of worker processes on this machine, one pipe and one
+cluster each, supervised by ``base.PoolExecutor``."""
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
 import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, ClassVar
 
 from summarize.data import Cluster
-from summarize.executors import limit_threads, run_cluster, start_worker
-from summarize.runner import ClusterWorker
+from summarize.params import Constraint, OneOf
+from summarize.run.executors.base import PoolExecutor, worker_threads
+from summarize.run.worker import ClusterWorker, limit_threads, run_cluster, start_worker
+
+START_METHODS = ("spawn", "forkserver")
+
+
+class ProcessExecutor(PoolExecutor):
+    """A pool of worker processes on this machine (``executor=processes executor.workers=N``).
+
+    ``limits`` are the pool's (``workers``, ``threads``, ``timeout_s``, ``max_tries``).
+    ``workers`` null uses every core; ``threads`` null gives each worker an equal share of the
+    cores. ``start_method`` is ``spawn`` or ``forkserver``: a fresh interpreter per worker, never a
+    fork of a process whose torch or ONNX Runtime threads may hold locks.
+    """
+
+    constraints: ClassVar[dict[str, Constraint]] = {
+        **PoolExecutor.constraints,
+        "start_method": OneOf(START_METHODS),
+    }
+
+    def __init__(self, start_method: str = "spawn", **limits) -> None:
+        self.start_method = start_method
+        super().__init__(**limits)
+
+    def _open(self) -> tuple[Any, int, int]:
+        cores = os.cpu_count() or 1
+        workers = self.workers or cores
+        threads = worker_threads(cores, workers, self.threads)
+        return ProcessBackend(self.start_method, threads), workers, threads
 
 
 @dataclass(eq=False)

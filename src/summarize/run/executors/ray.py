@@ -1,6 +1,7 @@
-"""Ray actors for ``RayExecutor``: each builds the worker once and holds one cluster at a time.
+"""``executor=ray``: Ray actors, each building the worker once and holding one cluster at a time.
 
-Imported only when ``runner=ray`` runs, so the package works without Ray installed.
+Ray is optional (``pip install -e '.[ray]'``): without it the package works and only choosing
+this executor fails, with the command that installs it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,41 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import ray
-from ray.exceptions import RayError
-
 from summarize.data import Cluster
-from summarize.executors import limit_threads, run_cluster, start_worker
-from summarize.runner import ClusterWorker
+from summarize.params import ParameterError
+from summarize.run.executors.base import PoolExecutor, worker_threads
+from summarize.run.worker import ClusterWorker, limit_threads, run_cluster, start_worker
+
+try:
+    import ray
+    from ray.exceptions import RayError
+except ImportError:  # the executor says what to install when it is chosen
+    ray = None
+
+RAY_MISSING = "executor=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
+
+
+class RayExecutor(PoolExecutor):
+    """Ray actors, each building the worker once (``executor=ray executor.workers=N``).
+
+    ``address`` null starts a Ray instance on this machine for the run; ``auto`` or
+    ``ray://host:port`` joins a running cluster. ``limits`` are the pool's; ``workers`` null:
+    one per CPU of the cluster; ``threads`` null: the cluster's CPUs shared equally. Each actor
+    reserves its threads as CPUs.
+    """
+
+    def __init__(self, address: str | None = None, **limits) -> None:
+        super().__init__(**limits)
+        if ray is None:
+            raise ParameterError(RAY_MISSING)
+        self.address = address
+
+    def _open(self) -> tuple[Any, int, int]:
+        started = connect(self.address, self.workers, self.threads)
+        cpus = cluster_cpus()
+        workers = self.workers or cpus
+        threads = worker_threads(cpus, workers, self.threads)
+        return RayBackend(threads, shutdown=started), workers, threads
 
 
 def connect(address: str | None, workers: int | None, threads: int | None) -> bool:

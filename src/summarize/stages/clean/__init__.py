@@ -12,6 +12,6 @@ text), ``page`` (passes that revise kinds by their neighbours) and ``cleaner`` (
 ``BoilerplateCleaner``).
 """
 
-from summarize.clean.cleaner import BoilerplateCleaner
+from summarize.stages.clean.cleaner import BoilerplateCleaner
 
 __all__ = ["BoilerplateCleaner"]

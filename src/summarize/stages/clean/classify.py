@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from summarize.clean.lines import (
+from summarize.stages.clean.lines import (
     ends_sentence,
     is_all_caps,
     is_contact,
@@ -22,8 +22,8 @@ from summarize.clean.lines import (
     is_sign_up_form,
     is_teaser,
 )
-from summarize.clean.paragraphs import Kind, Paragraph
-from summarize.clean.patterns import (
+from summarize.stages.clean.paragraphs import Kind, Paragraph
+from summarize.stages.clean.patterns import (
     AD,
     BROWSER_NOTICE,
     BYLINE,

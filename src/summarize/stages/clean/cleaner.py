@@ -6,17 +6,19 @@ import dataclasses
 from collections.abc import Mapping
 from typing import ClassVar
 
-from summarize.clean.classify import classify
-from summarize.clean.html import is_html, page_text
-from summarize.clean.lines import comparison_key, strip_dateline
-from summarize.clean.page import (
+from summarize.data import Article
+from summarize.params import Constraint, Flag, Interval, check_params
+from summarize.stages.clean.classify import classify
+from summarize.stages.clean.html import is_html, page_text
+from summarize.stages.clean.lines import comparison_key, strip_dateline
+from summarize.stages.clean.page import (
     mark_doubled_captions,
     mark_duplicates,
     mark_lists,
     mark_related_lists,
     mark_tail,
 )
-from summarize.clean.paragraphs import (
+from summarize.stages.clean.paragraphs import (
     Kind,
     Paragraph,
     normalise,
@@ -24,8 +26,6 @@ from summarize.clean.paragraphs import (
     split_markdown,
     split_text,
 )
-from summarize.data import Article
-from summarize.params import Constraint, Flag, Interval, check_params
 
 
 class BoilerplateCleaner:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from summarize.clean.patterns import (
+from summarize.stages.clean.patterns import (
     CONTACT,
     DATELINE_AGENCY,
     DATELINE_CAPS,

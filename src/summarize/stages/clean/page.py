@@ -7,8 +7,8 @@ after "... included:", and the block of teasers a page ends with.
 
 from __future__ import annotations
 
-from summarize.clean.lines import comparison_key, teaser_like
-from summarize.clean.paragraphs import Kind, Paragraph
+from summarize.stages.clean.lines import comparison_key, teaser_like
+from summarize.stages.clean.paragraphs import Kind, Paragraph
 
 
 def mark_related_lists(paragraphs: list[Paragraph]) -> None:

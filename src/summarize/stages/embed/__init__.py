@@ -6,7 +6,7 @@ inference on ONNX Runtime), ``fingerprint`` (naming a model and a sentence's vec
 the cache's keys) and ``tfidf`` (``TfidfEmbedder``).
 """
 
-from summarize.embed.model import BACKENDS, OFFLINE_MINILM, SentenceTransformerEmbedder
-from summarize.embed.tfidf import TfidfEmbedder
+from summarize.stages.embed.model import BACKENDS, OFFLINE_MINILM, SentenceTransformerEmbedder
+from summarize.stages.embed.tfidf import TfidfEmbedder
 
 __all__ = ["BACKENDS", "OFFLINE_MINILM", "SentenceTransformerEmbedder", "TfidfEmbedder"]

@@ -24,11 +24,11 @@ import contextlib
 import hashlib
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
-from summarize.safe_text import printable
+from summarize.output.safe_text import printable
+from summarize.run.store import atomic_write
 
 log = logging.getLogger("summarize")
 
@@ -63,19 +63,6 @@ def unpack(data: bytes) -> bytes:
     if hashlib.sha256(payload).digest() != data[len(_MAGIC) + 9 : _HEADER]:
         raise ValueError("checksum mismatch")
     return payload
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write-then-rename, so concurrent jobs and crashes never leave a half-written entry."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class EntryStore:
@@ -130,7 +117,7 @@ class EntryStore:
 
     def put(self, key: str, payload: bytes) -> None:
         data = pack(payload)
-        write_atomic(self.path(key), data)
+        atomic_write(self.path(key), data, durable=False)  # a lost entry is only a miss
         if self.max_bytes is None:
             return
         if self._written_since_check is None:

@@ -13,10 +13,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from summarize.cache import EntryStore
-from summarize.embed.fingerprint import model_fingerprint, sentence_key
-from summarize.embed.onnx import encode_onnx, export_onnx, inference_session, transformer_inputs
 from summarize.params import Constraint, Interval, OneOf, ParameterError, check_params
+from summarize.stages.embed.cache import EntryStore
+from summarize.stages.embed.fingerprint import model_fingerprint, sentence_key
+from summarize.stages.embed.onnx import (
+    encode_onnx,
+    export_onnx,
+    inference_session,
+    transformer_inputs,
+)
 
 log = logging.getLogger("summarize")
 
@@ -46,8 +51,8 @@ class SentenceTransformerEmbedder:
     sentence-transformers modules.
 
     With ``cache_dir`` set, the exported ONNX model and each sentence's vector are stored on
-    disk (``summarize.cache``: checksummed, bounded to ``cache_max_mb`` by LRU eviction, safe to
-    share between processes and machines), so a story that grows by one article embeds only its
+    disk (``stages.embed.cache``: checksummed, bounded to ``cache_max_mb`` by LRU eviction, safe
+    to share between processes and machines), so a story that grows by one article embeds only its
     new sentences, and wire copy repeated across stories is embedded once. A vector's key is the
     model's content, the backend and whether sentences are embedded one by one, plus the text.
     One by one (``batch_size=1``, the onnx-int8 default) a vector does not depend on the other
@@ -72,7 +77,7 @@ class SentenceTransformerEmbedder:
         batch_size: int | None = None,
         device: str = "cpu",
         threads: int | None = None,
-        backend: str = "torch",
+        backend: str = "onnx-int8",
         cache_dir: str | None = None,
         cache_max_mb: int | None = 2048,
     ) -> None:
@@ -88,21 +93,27 @@ class SentenceTransformerEmbedder:
                 f"embedder.device must be 'cpu' with backend {backend!r} (ONNX Runtime runs on "
                 f"the CPU), got {device!r}"
             )
-        if batch_size is None:
-            # 8-bit activations are scaled per batch, so only batches of one make a sentence's
-            # vector independent of its neighbours; the others batch as sentence-transformers.
-            self.batch_size = 1 if backend == "onnx-int8" else 16
-        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else None
+        self.cache_dir = cache_dir
         self._vectors: EntryStore | None = None
         self._models: EntryStore | None = None
-        if self.cache_dir is not None:
-            self._models = EntryStore(self.cache_dir / "models")
-            if backend != "onnx-int8" or self.batch_size == 1:
+        if cache_dir:
+            root = Path(cache_dir).expanduser()
+            self._models = EntryStore(root / "models")
+            if backend != "onnx-int8" or self.effective_batch_size == 1:
                 bound = cache_max_mb * 1024 * 1024 if cache_max_mb is not None else None
-                self._vectors = EntryStore(self.cache_dir / "vectors", bound)
+                self._vectors = EntryStore(root / "vectors", bound)
         self._model = None
         self._session = None
         self._fingerprint: str | None = None
+
+    @property
+    def effective_batch_size(self) -> int:
+        """``batch_size``, or for null the backend's own: 8-bit activations are scaled per
+        batch, so only batches of one make a sentence's vector independent of its neighbours
+        (onnx-int8: 1); the others batch as sentence-transformers does (16)."""
+        if self.batch_size is not None:
+            return self.batch_size
+        return 1 if self.backend == "onnx-int8" else 16
 
     @property
     def cache_hits(self) -> int:
@@ -169,7 +180,7 @@ class SentenceTransformerEmbedder:
         if self._vectors is None:
             return self._compute(texts)
         found: dict[str, np.ndarray] = {}
-        model_key, one_by_one = self.fingerprint(), self.batch_size == 1
+        model_key, one_by_one = self.fingerprint(), self.effective_batch_size == 1
         keys = {text: sentence_key(model_key, one_by_one, text) for text in dict.fromkeys(texts)}
         dimension = self._load().get_embedding_dimension()
         for text, key in keys.items():
@@ -192,7 +203,7 @@ class SentenceTransformerEmbedder:
         if self.backend == "torch":
             vectors = self._load().encode(
                 texts,
-                batch_size=self.batch_size,
+                batch_size=self.effective_batch_size,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
                 show_progress_bar=False,
@@ -204,7 +215,7 @@ class SentenceTransformerEmbedder:
     def _encode_onnx(self, texts: list[str]) -> np.ndarray:
         session, input_names = self._onnx_session()
         return encode_onnx(
-            self._load(), session, input_names, texts, self.batch_size, self._workers()
+            self._load(), session, input_names, texts, self.effective_batch_size, self._workers()
         )
 
     def _workers(self) -> int:

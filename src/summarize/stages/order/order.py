@@ -12,15 +12,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from summarize.context import (
+from summarize.data import Candidates
+from summarize.params import Constraint, Flag, check_params
+from summarize.stages.order.context import (
     antecedent,
     can_lead,
     introduced_names,
     short_names,
     unresolved_short_names,
 )
-from summarize.data import Candidates
-from summarize.params import Constraint, Flag, check_params
 
 
 def make_readable(candidates: Candidates, order: list[int]) -> list[int]:

@@ -12,10 +12,10 @@ wrote), ``assemble`` (guard checks, replacement, budget), and one module per bac
 ``transformers_backend`` and ``llama_cpp_backend``.
 """
 
-from summarize.rewrite.base import Encoder, Model, NoRewriter, RewriteError, Rewriter
-from summarize.rewrite.llama_cpp_backend import LlamaCppRewriter
-from summarize.rewrite.mapreduce import ON_REJECT, GuardedRewriter
-from summarize.rewrite.transformers_backend import TransformersRewriter
+from summarize.stages.rewrite.base import Encoder, Model, NoRewriter, RewriteError, Rewriter
+from summarize.stages.rewrite.llama_cpp_backend import LlamaCppRewriter
+from summarize.stages.rewrite.mapreduce import ON_REJECT, GuardedRewriter
+from summarize.stages.rewrite.transformers_backend import TransformersRewriter
 
 __all__ = [
     "ON_REJECT",

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from summarize.data import Briefing, BriefingSentence, Document, count_words, sentence_key
-from summarize.guard import FactGuard
-from summarize.rewrite.base import Encoder
-from summarize.rewrite.reply import is_complete, normal
+from summarize.stages.rewrite.base import Encoder
+from summarize.stages.rewrite.guard import FactGuard
+from summarize.stages.rewrite.reply import is_complete, normal
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """What a rewriter is: the ``Rewriter`` protocol the pipeline calls, and the trivial one.
 
 The protocol is declared here once, for the pipeline and the scripts to import
-(``from summarize.rewrite import Rewriter``). A ``Model`` is what a backend loads: something
+(``from summarize.stages.rewrite import Rewriter``). A ``Model`` is what a backend loads: something
 that counts prompt tokens and replies.
 """
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from summarize.params import Constraint, Interval, ParameterError
-from summarize.rewrite.base import Model, RewriteError
-from summarize.rewrite.mapreduce import GuardedRewriter
+from summarize.stages.rewrite.base import Model, RewriteError
+from summarize.stages.rewrite.mapreduce import GuardedRewriter
 
 log = logging.getLogger(__name__)
 

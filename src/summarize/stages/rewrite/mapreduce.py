@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from summarize.data import Briefing, Document, count_words
-from summarize.guard import FactGuard
 from summarize.params import Constraint, Interval, OneOf, ParameterError, check_params
-from summarize.rewrite.assemble import assemble, extractive
-from summarize.rewrite.base import Encoder, Model, RewriteError
-from summarize.rewrite.reply import reply_sentences
+from summarize.stages.rewrite.assemble import assemble, extractive
+from summarize.stages.rewrite.base import Encoder, Model, RewriteError
+from summarize.stages.rewrite.guard import FactGuard
+from summarize.stages.rewrite.reply import reply_sentences
 
 GuardFactory = Callable[..., FactGuard]
 

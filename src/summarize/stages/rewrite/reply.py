@@ -17,7 +17,7 @@ _TERMINAL = re.compile(r"[.!?](?:\s*[\"'”’)\]])*$")
 
 def reply_sentences(text: str, language: str) -> list[str]:
     """The model's reply as sentences: no thinking, bullets, headings or "Here is..." preamble."""
-    from summarize.split import punkt_tokenizer
+    from summarize.stages.split import punkt_tokenizer
 
     text = _THINKING.sub("", text).replace("**", "")
     paragraphs = []

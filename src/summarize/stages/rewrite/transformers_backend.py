@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from summarize.rewrite.base import Model, RewriteError, looks_like_path
-from summarize.rewrite.mapreduce import GuardedRewriter
+from summarize.stages.rewrite.base import Model, RewriteError, looks_like_path
+from summarize.stages.rewrite.mapreduce import GuardedRewriter
 
 
 class TransformersRewriter(GuardedRewriter):

@@ -15,9 +15,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from summarize.budget import fill_budget, greedy_fill
 from summarize.data import Candidates, Sentence, sentence_key
 from summarize.params import Constraint, Flag, OneOf, check_params
+from summarize.stages.select.budget import fill_budget, greedy_fill
 
 __all__ = ["SUMY_METHODS", "GreedyOracleSelector", "SumySelector"]
 

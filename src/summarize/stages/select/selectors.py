@@ -10,7 +10,7 @@ inverted pyramid of news writing). Both default to zero, so each strategy on its
 published method. A query-focused briefing adds the candidates' relevance to the query
 (``Candidates.focus``) to the same prior.
 
-The word budget is filled by ``summarize.budget``: ``fill_budget`` for the rankers,
+The word budget is filled by ``summarize.stages.select.budget``: ``fill_budget`` for the rankers,
 ``greedy_fill`` for the greedy methods, which only say which candidate comes next. Each
 selector checks its parameters when built (``constraints``, read by ``params.check_params``).
 """
@@ -18,16 +18,14 @@ selector checks its parameters when built (``constraints``, read by ``params.che
 from __future__ import annotations
 
 import math
-import re
-from itertools import pairwise
 from typing import ClassVar
 
 import numpy as np
 
-from summarize.budget import best_open, fill_budget, greedy_fill
 from summarize.data import Candidates, sentence_key
 from summarize.params import Constraint, Interval, check_params
-from summarize.stemming import stem_word
+from summarize.stages.features import bigram_concepts, unit_range
+from summarize.stages.select.budget import best_open, fill_budget, greedy_fill
 
 __all__ = [
     "CentroidSelector",
@@ -37,12 +35,9 @@ __all__ = [
     "MMRSelector",
     "SubmodularSelector",
     "TextRankSelector",
-    "bigram_concepts",
     "concept_weights",
-    "content_stems",
     "fill_budget",
     "salience_prior",
-    "unit_range",
 ]
 
 
@@ -50,7 +45,7 @@ def salience_prior(
     candidates: Candidates, support_weight: float, position_weight: float
 ) -> np.ndarray:
     """Cross-source support in [0, 1] and a lead bonus in (0, 1], each scaled by its weight,
-    plus the query focus the candidates carry (``summarize.focus``), if any."""
+    plus the query focus the candidates carry (``summarize.stages.focus``), if any."""
     prior = np.zeros(len(candidates), dtype=np.float64)
     if candidates.focus is not None:
         prior += candidates.focus
@@ -61,14 +56,6 @@ def salience_prior(
         positions = np.array([s.position for s in candidates.sentences], dtype=np.float64)
         prior += position_weight / (1.0 + positions)
     return prior
-
-
-def unit_range(scores: np.ndarray) -> np.ndarray:
-    """Rescales to [0, 1] so that a score and a salience prior are on one scale."""
-    low, high = float(scores.min()), float(scores.max())
-    if high - low < 1e-12:
-        return np.ones_like(scores, dtype=np.float64)
-    return (scores - low) / (high - low)
 
 
 def _ranked(scores: np.ndarray) -> np.ndarray:
@@ -403,9 +390,6 @@ class SubmodularSelector(_PriorMixin):
         return int(fits[best]), float(values[best])
 
 
-_TOKEN = re.compile(r"[a-z0-9]+")
-
-
 class ConceptCoverageSelector:
     """Concept coverage (Gillick & Favre, 2009), maximised greedily under the word budget.
 
@@ -518,27 +502,3 @@ def concept_weights(
 
 def _candidate_concepts(candidates: Candidates) -> list[set[tuple[str, str]]]:
     return [bigram_concepts(s.text) for s in candidates.sentences]
-
-
-def bigram_concepts(text: str) -> set[tuple[str, str]]:
-    """The concepts of a text: its stemmed word bigrams, except those of two stop words."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    tokens = _TOKEN.findall(text.lower())
-    return {
-        (stem_word(a), stem_word(b))
-        for a, b in pairwise(tokens)
-        if not (a in ENGLISH_STOP_WORDS and b in ENGLISH_STOP_WORDS)
-    }
-
-
-def content_stems(text: str) -> set[str]:
-    """The stemmed words of a text that are neither stop words nor single characters (the
-    "s" of "Iraq's", the letters of "U.S."): what a query asks about."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return {
-        stem_word(t)
-        for t in _TOKEN.findall(text.lower())
-        if len(t) > 1 and t not in ENGLISH_STOP_WORDS
-    }
