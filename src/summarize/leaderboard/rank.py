@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from summarize.leaderboard.options import LeaderboardOptions
 from summarize.leaderboard.stats import (
-    Interval,
+    ConfidenceInterval,
     bootstrap_ci,
     paired_bootstrap_test,
     paired_permutation_test,
@@ -22,7 +22,7 @@ class Row:
 
     job: Job
     label: str
-    intervals: dict[str, Interval] = field(default_factory=dict)
+    intervals: dict[str, ConfidenceInterval] = field(default_factory=dict)
     rank: int | None = None
     best: bool = False
     p_value: float | None = None

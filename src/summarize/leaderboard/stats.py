@@ -14,7 +14,7 @@ from itertools import product
 import numpy as np
 
 __all__ = [
-    "Interval",
+    "ConfidenceInterval",
     "bootstrap_ci",
     "paired_bootstrap_test",
     "paired_permutation_test",
@@ -25,7 +25,10 @@ EXACT_PERMUTATION_LIMIT = 16
 
 
 @dataclass(frozen=True)
-class Interval:
+class ConfidenceInterval:
+    """A mean over clusters and its bootstrap interval (not ``params.Interval``, a parameter's
+    allowed range)."""
+
     mean: float
     low: float
     high: float
@@ -66,7 +69,7 @@ def bootstrap_ci(
     confidence: float = 0.95,
     resamples: int = 10_000,
     seed: int = 0,
-) -> Interval:
+) -> ConfidenceInterval:
     """Percentile bootstrap interval of the mean over clusters."""
     scores = _as_scores(values)
     if not 0.0 < confidence < 1.0:
@@ -74,7 +77,7 @@ def bootstrap_ci(
     means = _resample_means(scores, resamples, seed)
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(means, [tail, 1.0 - tail])
-    return Interval(mean=float(scores.mean()), low=float(low), high=float(high))
+    return ConfidenceInterval(mean=float(scores.mean()), low=float(low), high=float(high))
 
 
 def paired_permutation_test(
