@@ -290,10 +290,15 @@ QUIET_LIBRARIES = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_B
 """Model libraries log and draw progress bars on every load; an operator's log wants neither."""
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """``python -m summarize ARGS``; ``argv`` (default ``sys.argv[1:]``) lets tests and scripts
+    run the same command in their own process. Exits with one of the statuses above."""
+    global _started
+    _started = False
     for name, value in QUIET_LIBRARIES.items():
         os.environ.setdefault(name, value)
-    sys.argv = [sys.argv[0], *_route_output_dir(_renamed_arguments(sys.argv[1:]))]
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    sys.argv = [sys.argv[0], *_route_output_dir(_renamed_arguments(arguments))]
     try:
         _hydra_main()
     except SystemExit as exit_:

@@ -1,9 +1,9 @@
-"""End to end: ``python -m summarize`` as users run it, on real text and on bad input."""
+"""End to end: ``python -m summarize`` as users run it, a real process on real text and on bad
+input: what it prints, the folders it writes, its exit status and its memory."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize.run.driver import SAMPLE_DIR, run
-
-from .conftest import compose_config
+from ..helpers import sample_articles, start_cli
 
 SAMPLE_ID = "ostrey-bridge-collapse"
 REFERENCE = (
@@ -24,16 +22,8 @@ REFERENCE = (
 )
 
 
-def summarize_cli(*overrides: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "summarize", *overrides],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-
-
-def sample_articles() -> list[str]:
-    return [p.read_text(encoding="utf-8") for p in sorted((SAMPLE_DIR / SAMPLE_ID).iterdir())]
+def summarize_cli(*overrides: str, cwd: Path):
+    return start_cli(*overrides, cwd=cwd, env={"HYDRA_FULL_ERROR": "1"})
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +48,6 @@ def bad_inputs(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.mark.slow
 def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     result = summarize_cli("embedder=tfidf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -85,7 +74,6 @@ def test_default_run_summarizes_the_bundled_sample_from_any_directory(tmp_path):
     assert "torch" in manifest["environment"]["packages"]
 
 
-@pytest.mark.slow
 def test_bad_inputs_fail_alone_and_set_the_exit_status(bad_inputs, tmp_path):
     out = tmp_path / "out"
     result = summarize_cli(f"input.path={bad_inputs}", f"output.dir={out}", cwd=tmp_path)
@@ -122,57 +110,6 @@ def test_bad_inputs_fail_alone_and_set_the_exit_status(bad_inputs, tmp_path):
     assert metrics["clusters_scored"] == 1 and metrics["mean"]["rouge2_f"] > 10
 
 
-@pytest.mark.slow
-def test_same_input_and_config_give_identical_summaries(tmp_path):
-    outputs = []
-    for name in ("first", "second"):
-        cfg = compose_config(tmp_path / name, "selector=mmr", "budget.words=120")
-        report = run(cfg)
-        assert report.failed == 0
-        outputs.append((tmp_path / name / "summaries.jsonl").read_bytes())
-    assert outputs[0] == outputs[1]
-    record = json.loads(outputs[0])
-    assert record["words"] <= 120
-
-
-@pytest.mark.parametrize(
-    "selector", ["lead", "centroid", "mmr", "lexrank", "textrank", "submodular", "concepts"]
-)
-def test_every_selector_runs_from_the_command_line_config(selector, tmp_path):
-    cfg = compose_config(tmp_path, f"selector={selector}", "embedder=tfidf", "budget.words=100")
-    report = run(cfg)
-    record = json.loads((tmp_path / "summaries.jsonl").read_text())
-    assert report.failed == 0 and 0 < record["words"] <= 100
-
-
-def test_folder_input_with_bad_files_still_summarizes_the_rest(tmp_path):
-    clusters = tmp_path / "clusters"
-    good = clusters / "bridge"
-    good.mkdir(parents=True)
-    for number, text in enumerate(sample_articles()):
-        (good / f"{number}.txt").write_text(text, encoding="utf-8")
-    (good / "scan.txt").write_bytes(b"\x00\x01\x02binary")
-    (good / "legacy.txt").write_bytes("Stra\xdfe gesperrt".encode("latin-1"))
-    broken = clusters / "broken"
-    broken.mkdir()
-    (broken / "empty.md").write_bytes(b"")
-    cfg = compose_config(tmp_path / "out", f"input.path={clusters}", "embedder=tfidf")
-    report = run(cfg)
-    assert report.succeeded == 1 and [f["id"] for f in report.failures] == ["broken"]
-    assert "empty.md: empty file" in report.failures[0]["reason"]
-    record = json.loads((tmp_path / "out" / "summaries.jsonl").read_text())
-    warnings = " | ".join(record["warnings"])
-    assert "scan.txt: binary file" in warnings and "legacy.txt: not UTF-8" in warnings
-
-
-@pytest.mark.slow
-def test_bad_override_is_refused_before_any_work(tmp_path):
-    result = summarize_cli("budget.words=many", f"output.dir={tmp_path}", cwd=tmp_path)
-    assert result.returncode != 0
-    assert "budget.words" in result.stderr
-
-
-@pytest.mark.slow
 def test_peak_memory_is_the_runs_own_not_its_parents():
     ballast = np.ones(500 * 2**20 // 8)  # 500 MB resident in this (parent) process
     child = subprocess.run(

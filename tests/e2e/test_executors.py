@@ -10,27 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
 from summarize.data import Article
 from summarize.run.driver import run
-from summarize.run.executors.base import with_threads
-from summarize.run.executors.processes import ProcessExecutor
-from summarize.run.worker import ClusterWorker, build_summarizer
 from summarize.stages.clean import BoilerplateCleaner
 
-from .conftest import compose_config
-from .test_runner import inbox, records
+from ..conftest import compose_config
+from ..helpers import inbox, records
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DIE_ONCE = "Zorblatt"
 DIE_ALWAYS = "Quellmire"
 HANG = "Vantorrow"
@@ -205,70 +198,6 @@ def test_the_local_runner_stops_a_hung_cluster_and_goes_on(reference, tmp_path):
     assert unsourced(records(tmp_path / "out")) == unsourced(wanted)  # another inbox file
 
 
-def test_executor_ray_without_ray_says_what_to_install(tmp_path):
-    fake = tmp_path / "no-ray" / "ray"
-    fake.mkdir(parents=True)
-    (fake / "__init__.py").write_text("raise ImportError('No module named ray')\n")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake.parent), str(ROOT / "src")])}
-    result = subprocess.run(
-        [sys.executable, "-m", "summarize", "executor=ray", f"output.dir={tmp_path / 'out'}"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "summarize: executor: executor=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
-    ]
-    assert not (tmp_path / "out" / "summaries.jsonl").exists()
-
-
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        ("executor.workers=0", "executor.workers must be a whole number >= 1 or null, got 0"),
-        ("executor.max_tries=0", "executor.max_tries must be a whole number >= 1, got 0"),
-        ("executor.timeout_s=-1", "executor.timeout_s must be a number > 0 or null, got -1"),
-        ("executor.start_method=fork",
-         "executor.start_method must be one of 'spawn', 'forkserver', got 'fork'"),
-        # a cron line from before the rename: told the new spelling, then checked the same way
-        ("runner.workers=0", "'runner.workers=0' is deprecated, write 'executor.workers=0'\n"
-         "summarize: executor: executor.workers must be a whole number >= 1 or null, got 0"),
-    ],
-)  # fmt: skip
-def test_bad_executor_settings_are_refused_before_any_work(override, message, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "summarize", "executor=processes", override,
-         f"output.dir={tmp_path / 'out'}"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 2
-    assert message in result.stderr
-    assert "Traceback" not in result.stderr
-    out = tmp_path / "out"
-    assert not out.exists() or not any(out.iterdir())
-
-
-def test_workers_share_the_cores_unless_told(tmp_path):
-    config = OmegaConf.to_container(compose_config(tmp_path), resolve=True)
-    shared = with_threads(ClusterWorker(config), 3)
-    assert shared.config["embedder"]["threads"] == 3
-    assert config["embedder"]["threads"] is None  # the driver's configuration is untouched
-    config["embedder"]["threads"] = 1
-    assert with_threads(ClusterWorker(config), 3).config["embedder"]["threads"] == 1
-    tfidf = OmegaConf.to_container(compose_config(tmp_path, "embedder=tfidf"), resolve=True)
-    assert "threads" not in with_threads(ClusterWorker(tfidf), 3).config["embedder"]
-    assert ProcessExecutor(workers=2).timeout_s == 600
-
-
-def test_a_built_and_used_default_summarizer_pickles(sample_cluster, tmp_path):
-    summarizer = build_summarizer(compose_config(tmp_path))  # MiniLM, 8-bit ONNX
-    briefing = summarizer.summarize(sample_cluster)
-    copy = pickle.loads(pickle.dumps(summarizer))
-    assert copy.embedder._model is None and copy.embedder._session is None
-    assert copy.summarize(sample_cluster).text == briefing.text
-    assert summarizer.embedder._session is not None  # the original keeps its loaded model
-
-
-@pytest.mark.slow
 def test_two_workers_share_an_embedding_cache(tmp_path):
     """Two processes with MiniLM fill one cache at once; a second run reads all of it back."""
     path = inbox(tmp_path / "inbox", clusters=6)

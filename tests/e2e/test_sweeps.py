@@ -21,7 +21,7 @@ from summarize.leaderboard import (
     read_jobs,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "compare"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "compare"
 CLUSTERS = FIXTURES / "compare_clusters.jsonl"
 SELECTORS = "lead,broken,sumy_textrank,oracle"
 

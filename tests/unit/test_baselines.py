@@ -27,7 +27,7 @@ from summarize.stages.select.selectors import LeadSelector
 
 pytest.importorskip("sumy")
 
-FIXTURE = Path(__file__).parent / "fixtures" / "compare" / "compare_clusters.jsonl"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "compare" / "compare_clusters.jsonl"
 BUDGET = 60
 
 

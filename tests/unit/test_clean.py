@@ -15,8 +15,8 @@ import summarize
 from summarize.data import Article, count_words
 from summarize.stages.clean import BoilerplateCleaner
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "scraped"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "scraped"
 SAMPLE = Path(summarize.__file__).parent / "sample"
 CLUSTER = SAMPLE / "ostrey-bridge-collapse"
 

@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from summarize.cli import _renamed_arguments, compose_config, renamed_overrides
 from summarize.config import register_configs
 
-CONF = Path(__file__).resolve().parents[1] / "conf"
+CONF = Path(__file__).resolve().parents[2] / "conf"
 
 STAGE_METHODS = {
     "cleaner": "clean",

@@ -12,7 +12,7 @@ from summarize.params import ParameterError
 from summarize.run.driver import run
 from summarize.stages.embed import SentenceTransformerEmbedder
 
-from .conftest import compose_config
+from ..conftest import compose_config
 
 SENTENCES = [
     "The Ostrey Street bridge collapsed into the river shortly after 6 a.m. on Tuesday.",

@@ -15,7 +15,7 @@ from summarize.run.worker import build_summarizer
 from summarize.stages.focus import IgnoreQuery, QueryFocus, query_concepts, query_relevance
 from summarize.stages.ingest import ClusterFailure, input_files, read_clusters
 
-from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
+from ..conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 
 KELMOOR = FIXTURES / "focus" / "kelmoor_storm.jsonl"
 """A storm in an invented harbour town, told by three outlets: boats sunk, power out, the fish

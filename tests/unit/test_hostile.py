@@ -1,7 +1,7 @@
-"""Hostile input and damaged state, through the real command line with a time limit.
+"""Hostile input and damaged state, through the command line's ``cli.main`` in this process.
 
-Each case is built in a temporary folder from invented text; the run must end in time, the
-good clusters next to a bad one must come out, and nothing outside the input may be read.
+Each case is built in a temporary folder from invented text; the run must end, the good
+clusters next to a bad one must come out, and nothing outside the input may be read.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +18,7 @@ from summarize.output.safe_text import markdown_text, printable
 from summarize.stages.embed.cache import pack, unpack
 from summarize.stages.ingest import ClusterFailure, read_clusters
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+from ..helpers import Finished, run_cli
 
 STORY = [
     "The harbour authority in Velmouth closed the northern pier on Monday after a crane "
@@ -36,16 +34,8 @@ OTHER = [
 ]
 
 
-def run_cli(tmp_path: Path, *overrides: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    return subprocess.run(
-        [sys.executable, "-m", "summarize", f"output.dir={tmp_path / 'out'}", *overrides],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        cwd=tmp_path,
-    )
+def summarize(tmp_path: Path, *overrides: str) -> Finished:
+    return run_cli(f"output.dir={tmp_path / 'out'}", *overrides, cwd=tmp_path)
 
 
 def outputs(folder: Path) -> str:
@@ -80,7 +70,7 @@ def test_hostile_jsonl_batch_completes_its_good_clusters(tmp_path):
         record("last", [" ".join(OTHER), " ".join(OTHER[1:])]),
     ]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    done = run_cli(tmp_path, f"input.path={tmp_path / 'in.jsonl'}", "embedder=tfidf")
+    done = summarize(tmp_path, f"input.path={tmp_path / 'in.jsonl'}", "embedder=tfidf")
     assert done.returncode == 1, done.stderr  # one cluster failed, the batch went on
     out = tmp_path / "out"
     summaries = [json.loads(line) for line in (out / "summaries.jsonl").read_text().splitlines()]
@@ -124,7 +114,7 @@ def test_folder_reads_no_link_out_of_the_input_and_no_fifo(tmp_path):
     os.mkfifo(root / "pier" / "feed.txt")
     (root / "outside").symlink_to(secret, target_is_directory=True)
 
-    done = run_cli(tmp_path, f"input.path={root}", "embedder=tfidf", timeout=120)
+    done = summarize(tmp_path, f"input.path={root}", "embedder=tfidf")
     out = tmp_path / "out"
     assert "SECRETWORD" not in outputs(out) + done.stdout + done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
@@ -146,7 +136,7 @@ def test_folder_reads_no_link_out_of_the_input_and_no_fifo(tmp_path):
 def test_fifo_as_input_path_is_refused_at_once(tmp_path):
     fifo = tmp_path / "clusters.jsonl"
     os.mkfifo(fifo)
-    done = run_cli(tmp_path, f"input.path={fifo}", "embedder=tfidf", timeout=60)
+    done = summarize(tmp_path, f"input.path={fifo}", "embedder=tfidf")
     assert done.returncode != 0
     assert "not a regular file or folder" in done.stdout + done.stderr
 
@@ -167,9 +157,7 @@ def test_huge_jsonl_line_fails_alone(tmp_path):
 def test_long_article_is_cut_with_a_warning_naming_it(tmp_path):
     path = tmp_path / "in.jsonl"
     path.write_text(record("long", [" ".join(STORY * 200), " ".join(OTHER)]) + "\n")
-    done = run_cli(
-        tmp_path, f"input.path={path}", "embedder=tfidf", "cleaner.max_chars=5000", timeout=120
-    )
+    done = summarize(tmp_path, f"input.path={path}", "embedder=tfidf", "cleaner.max_chars=5000")
     assert done.returncode == 0, done.stderr
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     warnings = [w["warning"] for w in manifest["warnings"]]
@@ -205,7 +193,7 @@ def test_damaged_cache_is_repaired_and_gives_the_clean_run_output(tmp_path):
     )
     cache = tmp_path / "cache"
     common = [f"input.path={tmp_path / 'in.jsonl'}", f"cache_dir={cache}", "evaluation=none"]
-    first = run_cli(tmp_path, *common, timeout=600)
+    first = summarize(tmp_path, *common)
     assert first.returncode == 0, first.stderr
     clean = (tmp_path / "out" / "summaries.jsonl").read_bytes()
 
@@ -218,7 +206,7 @@ def test_damaged_cache_is_repaired_and_gives_the_clean_run_output(tmp_path):
     (model,) = [p for p in (cache / "models").rglob("*") if p.is_file()]
     model.write_bytes(model.read_bytes()[:1000])  # a truncated export
 
-    second = run_cli(tmp_path, *common, "run.force=true", timeout=600)  # redo, reading the cache
+    second = summarize(tmp_path, *common, "run.force=true")  # redo, reading the cache
     assert second.returncode == 0, second.stderr
     assert (tmp_path / "out" / "summaries.jsonl").read_bytes() == clean
     assert (second.stdout + second.stderr).count("is damaged") == 4

@@ -36,7 +36,7 @@ from summarize.stages.rewrite import (
 )
 from summarize.stages.split import punkt_tokenizer
 
-CONF = Path(__file__).resolve().parents[1] / "conf" / "rewriter"
+CONF = Path(__file__).resolve().parents[2] / "conf" / "rewriter"
 
 ARTICLES = [
     "Flooding closed the Harbour Bridge in Millbrook on Tuesday after engineers found 14 cracks "

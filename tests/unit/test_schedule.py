@@ -14,7 +14,7 @@ import pytest
 
 from summarize.cli import compose_config
 
-DEPLOY = Path(__file__).parents[1] / "deploy"
+DEPLOY = Path(__file__).parents[2] / "deploy"
 SERVICE = DEPLOY / "systemd" / "summarize-nightly.service"
 TIMER = DEPLOY / "systemd" / "summarize-nightly.timer"
 CRON = DEPLOY / "cron" / "summarize-nightly"

@@ -15,7 +15,7 @@ from summarize.run.driver import run
 from summarize.stages.ingest import ClusterFailure, read_clusters
 from summarize.stages.update import UpdateFilter
 
-from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
+from ..conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 
 FERRY = FIXTURES / "update" / "ferry_strike.jsonl"
 """Yesterday the reader read that the crews struck on Monday and islanders were stranded.

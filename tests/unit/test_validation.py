@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -35,7 +31,8 @@ from summarize.stages.select.selectors import (
 from summarize.stages.split import PunktSplitter
 from summarize.stages.update import UpdateFilter
 
-from .conftest import compose_config
+from ..conftest import compose_config
+from ..helpers import run_cli
 
 PROMPTS = {
     "system_prompt": "Rewrite the sentences faithfully.",
@@ -164,15 +161,9 @@ def test_a_bug_in_a_stage_is_not_reported_as_a_usage_error(name, bug, tmp_path):
     assert type(_innermost(raised.value)) is bug
 
 
-@pytest.mark.slow
 def test_the_cli_shows_a_bug_with_its_traceback(tmp_path):
-    root = Path(__file__).parents[1]
-    result = subprocess.run(
-        [sys.executable, "-m", "summarize", "embedder=tfidf",
-         "selector._target_=tests.test_validation.BuggySelector", f"output.dir={tmp_path / 'out'}"],
-        capture_output=True, text=True, cwd=root, timeout=300,
-        env={**os.environ, "HYDRA_FULL_ERROR": "1"},
-    )  # fmt: skip
+    result = run_cli("embedder=tfidf", f"selector._target_={__name__}.BuggySelector",
+                     f"output.dir={tmp_path / 'out'}", cwd=tmp_path)  # fmt: skip
     assert result.returncode not in (0, 2)
     assert "Traceback" in result.stderr and "a bug, not the user's mistake" in result.stderr
 
@@ -190,14 +181,9 @@ def test_configuration_mistakes_are_usage_errors(override, message, tmp_path):
         check_config(compose_config(tmp_path, override))
 
 
-@pytest.mark.slow
 def test_a_bad_override_exits_2_with_one_line_naming_the_key(tmp_path):
     out = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-m", "summarize", "embedder=tfidf", "selector.min_df=0",
-         f"output.dir={out}"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+    result = run_cli("embedder=tfidf", "selector.min_df=0", f"output.dir={out}", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "summarize: selector: selector.min_df must be a whole number >= 1, got 0"

@@ -1,0 +1,80 @@
+"""Unit tests run in the test process: none may start a process (a CLI subprocess, a process
+or Ray pool, a server, any program). Every way Python starts one is replaced, while a unit
+test sets up, runs and tears down, by a function that refuses and remembers the attempt, so the
+test fails even when library code swallows the error. What needs a process goes in tests/e2e/."""
+
+from __future__ import annotations
+
+import _posixsubprocess
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+
+class ProcessStarted(RuntimeError):
+    """A unit test tried to start a process."""
+
+
+STARTERS = (
+    (subprocess.Popen, "_execute_child"),
+    (subprocess, "_fork_exec"),
+    (_posixsubprocess, "fork_exec"),  # multiprocessing's spawn and forkserver start here
+    (os, "fork"),
+    (os, "forkpty"),
+    (os, "posix_spawn"),
+    (os, "posix_spawnp"),
+    (os, "system"),
+)
+
+
+@contextmanager
+def refusing_processes() -> Iterator[list[str]]:
+    """Within the block every process start raises ``ProcessStarted``; yields the attempts."""
+    attempts: list[str] = []
+
+    def refuser(name: str):
+        def refuse(*args, **kwargs):
+            attempts.append(name)
+            raise ProcessStarted(
+                f"a unit test called {name}: unit tests start no process; a test that needs a "
+                "subprocess, a pool, Ray or a server belongs in tests/e2e/"
+            )
+
+        return refuse
+
+    saved = [
+        (owner, name, getattr(owner, name)) for owner, name in STARTERS if hasattr(owner, name)
+    ]
+    for owner, name, _ in saved:
+        setattr(owner, name, refuser(f"{getattr(owner, '__name__', owner)}.{name}"))
+    try:
+        yield attempts
+    finally:
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+
+
+def _guarded():
+    with refusing_processes() as attempts:
+        result = yield
+    if attempts:
+        raise ProcessStarted(f"the test tried to start a process: {', '.join(attempts)}")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    return (yield from _guarded())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    return (yield from _guarded())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    return (yield from _guarded())
