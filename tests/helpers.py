@@ -4,6 +4,7 @@ or as a real process (end-to-end tests only)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -22,6 +23,17 @@ from summarize.run.driver import SAMPLE_DIR
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = SAMPLE_DIR / "ostrey-bridge-collapse"
 CLUSTERS = 14
+DEPLOY = ROOT / "deploy"
+SERVICE = DEPLOY / "systemd" / "summarize-nightly.service"
+TIMER = DEPLOY / "systemd" / "summarize-nightly.timer"
+CRON = DEPLOY / "cron" / "summarize-nightly"
+DEPLOYED_PYTHON = "/opt/summarize/.venv/bin/python"
+"""The interpreter the deploy/ units name."""
+
+
+def entry_key(number: int) -> str:
+    """A cache key (a SHA-256 hex digest) for the number."""
+    return hashlib.sha256(str(number).encode()).hexdigest()
 
 
 def sample_articles() -> list[str]:

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import copy
-import csv
 import dataclasses
-import json
-import os
-import re
-import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from summarize.cli import compose_config
@@ -133,91 +127,3 @@ def test_oracle_needs_references(candidates) -> None:
     without = dataclasses.replace(candidates[0], references=())
     with pytest.raises(ValueError, match="needs reference summaries"):
         GreedyOracleSelector().select(without, BUDGET)
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if s]
-
-
-@pytest.mark.slow
-def test_leaderboard_scores_of_sumy_baselines_match_rouge_score(tmp_path: Path) -> None:
-    """The leaderboard's means equal rouge-score applied directly to each job's summaries.jsonl."""
-    from rouge_score import rouge_scorer
-
-    sweep = tmp_path / "sweep"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "summarize",
-            "-m",
-            "selector=sumy_lexrank,sumy_kl",
-            f"input.path={FIXTURE}",
-            "embedder=tfidf",
-            f"budget.words={BUDGET}",
-            "output.formats=[jsonl]",
-            f"hydra.sweep.dir={sweep}",
-        ],
-        cwd=tmp_path,
-        check=True,
-        capture_output=True,
-    )
-    references = {
-        record["id"]: record["summaries"]
-        for record in map(json.loads, FIXTURE.read_text().splitlines())
-    }
-    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeLsum"], use_stemmer=True)
-    with (sweep / "leaderboard.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
-    assert {r["configuration"] for r in rows} == {"selector=sumy_lexrank", "selector=sumy_kl"}
-    for row in rows:
-        summaries = (Path(row["job_dir"]) / "summaries.jsonl").read_text().splitlines()
-        assert len(summaries) == len(references)
-        independent: dict[str, list[float]] = {}
-        for record in map(json.loads, summaries):
-            prediction = "\n".join(s["text"] for s in record["sentences"])
-            for reference in references[record["id"]]:
-                target = "\n".join(_sentences(reference))
-                for metric, score in scorer.score(target, prediction).items():
-                    independent.setdefault(metric, []).append(100 * score.fmeasure)
-        for metric in ("rouge1", "rouge2", "rougeLsum"):
-            # per cluster: mean over its references; then the mean over clusters
-            per_cluster = _mean_per_cluster(independent[metric], summaries, references)
-            assert float(row[f"{metric}_f"]) == pytest.approx(np.mean(per_cluster), abs=1e-6)
-            assert float(row[f"{metric}_f_low"]) <= float(row[f"{metric}_f"])
-            assert float(row[f"{metric}_f"]) <= float(row[f"{metric}_f_high"])
-
-
-def _mean_per_cluster(values: list[float], summaries: list[str], references: dict) -> list[float]:
-    means, start = [], 0
-    for record in map(json.loads, summaries):
-        count = len(references[record["id"]])
-        means.append(float(np.mean(values[start : start + count])))
-        start += count
-    return means
-
-
-@pytest.mark.slow
-def test_lsa_gives_the_same_summary_whatever_the_hash_seed(candidates) -> None:
-    """sumy numbers LSA terms in set order, so each process could pick differently."""
-    script = (
-        "import json, sys\n"
-        "from summarize.stages.select.baselines import SumySelector\n"
-        "from summarize.data import Sentence\n"
-        "texts = json.loads(sys.stdin.read())\n"
-        "sentences = [Sentence(text=t, article=0, position=i) for i, t in enumerate(texts)]\n"
-        "print(SumySelector('lsa').ranking(sentences))\n"
-    )
-    texts = json.dumps([s.text for s in candidates[0].document.sentences])
-    rankings = {
-        subprocess.run(
-            [sys.executable, "-c", script],
-            input=texts,
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for seed in ("1", "3", "7")
-    }
-    assert len(rankings) == 1

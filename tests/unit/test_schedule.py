@@ -5,20 +5,12 @@ from __future__ import annotations
 import configparser
 import re
 import shlex
-import shutil
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from summarize.cli import compose_config
 
-DEPLOY = Path(__file__).parents[2] / "deploy"
-SERVICE = DEPLOY / "systemd" / "summarize-nightly.service"
-TIMER = DEPLOY / "systemd" / "summarize-nightly.timer"
-CRON = DEPLOY / "cron" / "summarize-nightly"
-PYTHON = "/opt/summarize/.venv/bin/python"
+from ..helpers import CRON, SERVICE, TIMER
+from ..helpers import DEPLOYED_PYTHON as PYTHON
 
 
 def unit(path: Path) -> configparser.ConfigParser:
@@ -64,19 +56,6 @@ def test_timer_is_nightly_and_catches_up_after_downtime():
     assert re.fullmatch(r"\*-\*-\* \d\d:\d\d:\d\d", timer["Timer"]["OnCalendar"])
     assert timer["Timer"]["Persistent"] == "true"
     assert timer["Install"]["WantedBy"] == "timers.target"
-
-
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze not found")
-def test_systemd_accepts_the_units(tmp_path):
-    # verify checks that ExecStart is executable: point it at this interpreter.
-    (tmp_path / SERVICE.name).write_text(SERVICE.read_text().replace(PYTHON, sys.executable))
-    (tmp_path / TIMER.name).write_text(TIMER.read_text())
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(tmp_path / SERVICE.name), str(tmp_path / TIMER.name)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "summarize-nightly" not in result.stderr, result.stderr
 
 
 def test_cron_line_is_guarded_with_flock_and_composes():
