@@ -2,7 +2,7 @@
 
 Each system runs in its own process on the same clusters, so peak memory is its own:
 
-    python scripts/bench.py ../shared/data/multi_news/fulltext_sample.jsonl
+    python scripts/bench/bench.py ../shared/data/multi_news/fulltext_sample.jsonl
 
 ``summarize`` runs through its command line in its default configuration (MiniLM with 8-bit
 weights on ONNX Runtime), with the same model unquantized on ONNX Runtime and on PyTorch, and

@@ -5,7 +5,7 @@ Each measurement runs in its own process with a time limit, so a quadratic patte
 "> LIMIT s" instead of hanging the benchmark. The article cap is off (``max_chars=None``) so the
 patterns themselves are measured. Usage::
 
-    PYTHONPATH=$PWD/src python scripts/bench_clean.py [--sizes 10000 100000 1000000]
+    PYTHONPATH=$PWD/src python scripts/bench/bench_clean.py [--sizes 10000 100000 1000000]
         [--shapes a a@ a. [ "**a "] [--timeout 120]
 """
 

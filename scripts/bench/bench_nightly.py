@@ -1,6 +1,6 @@
 """Nightly operation on real data: a full run, a rerun with nothing to do, a rerun after news.
 
-    python scripts/bench_nightly.py ../shared/data/multi_news/fulltext_sample.jsonl
+    python scripts/bench/bench_nightly.py ../shared/data/multi_news/fulltext_sample.jsonl
 
 Runs the command line three times into one output folder with a fresh embedding cache, each in
 its own process (model loading included): (1) the whole inbox, (2) the same inbox again, (3)

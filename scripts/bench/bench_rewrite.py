@@ -7,7 +7,7 @@ the seconds per cluster. Writes ``bench_rewrite.md`` (figures and two briefings 
 and ``bench_rewrite.json`` (per cluster) into ``--out``. The data stay where they are: nothing
 from the input is meant to be committed.
 
-    python scripts/bench_rewrite.py ../shared/data/multi_news/fulltext_sample.jsonl \\
+    python scripts/bench/bench_rewrite.py ../shared/data/multi_news/fulltext_sample.jsonl \\
         --model ~/.cache/summarize-test-models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf \\
         --clusters 20 --out /tmp/bench-rewrite
 """

@@ -1,7 +1,8 @@
 """Clusters per second of each runner, with per-worker memory and speed-ups against ``local``.
 
-    python scripts/bench_scale.py ../shared/data/multi_news/fulltext_sample.jsonl
-    python scripts/bench_scale.py ../shared/data/multi_news/validation_truncated.jsonl --limit 1000
+    python scripts/bench/bench_scale.py ../shared/data/multi_news/fulltext_sample.jsonl
+    python scripts/bench/bench_scale.py ../shared/data/multi_news/validation_truncated.jsonl \\
+        --limit 1000
 
 Every configuration runs the command line in its own process, in the default pipeline (MiniLM
 with 8-bit weights on ONNX Runtime), with nothing cached (each worker exports and loads its own

@@ -1,6 +1,6 @@
 """How often a briefing opens on a quotation or a pronoun, per run folder.
 
-    python scripts/first_sentence.py OUT_DIR/summaries.jsonl [MORE/summaries.jsonl ...]
+    python scripts/eval/first_sentence.py OUT_DIR/summaries.jsonl [MORE/summaries.jsonl ...]
 
 Prints one Markdown row per file: briefings, the share whose first sentence opens with a
 quotation mark, with a pronoun, and either, plus ROUGE from the run's manifest.json when it is

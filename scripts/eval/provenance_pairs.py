@@ -2,10 +2,10 @@
 
 The evaluation data may not be copied into the repository, so this script samples the pairs
 again from ``/work/shared/data`` every time (fixed seed, deterministic order) and the labels
-live in ``scripts/provenance_labels.tsv`` keyed by a hash of the pair, never by its text.
+live in ``scripts/eval/provenance_labels.tsv`` keyed by a hash of the pair, never by its text.
 
-    python scripts/provenance_pairs.py sample DATA_DIR --out /tmp/pairs.jsonl   # to label
-    python scripts/provenance_pairs.py measure DATA_DIR                         # the table
+    python scripts/eval/provenance_pairs.py sample DATA_DIR --out /tmp/pairs.jsonl   # to label
+    python scripts/eval/provenance_pairs.py measure DATA_DIR                         # the table
 
 A pair is two sentences of different articles of one cluster, as the pipeline splits them.
 The pool is every such pair with cosine >= 0.4 under TF-IDF or MiniLM (below that no rule

@@ -7,7 +7,7 @@ then covers the concepts with the highest predicted probability. It trains on cl
 file and scores the default and the learned weighting on others, with everything else at its
 default; training clusters whose reference is also in an evaluation file are left out.
 
-    python scripts/learned_concepts_study.py TRAIN.jsonl EVAL.jsonl [EVAL2.jsonl ...] \\
+    python scripts/studies/learned_concepts_study.py TRAIN.jsonl EVAL.jsonl [EVAL2.jsonl ...] \\
         [--train-clusters 1500] [--budget 250] [--all-concepts] [--metric rouge2_r] \
         [--override key=value ...]
 

@@ -7,7 +7,7 @@ against the references, averaged over them): a lede that states what the summary
 found most important scores high. Only the briefing's own sentences that may open a briefing
 (``summarize.stages.order.context.can_lead``) are eligible, as in the orderer.
 
-    python scripts/lede_study.py DATA.jsonl [--budget 250] [--limit N] [overrides...]
+    python scripts/studies/lede_study.py DATA.jsonl [--budget 250] [--limit N] [overrides...]
 
 Rules: ``centrality`` (cosine to the cluster's centroid), ``centrality+lead/B`` (plus
 ``B / (1 + position)``), ``earliest`` (lowest position), ``centrality+relevance`` (plus the

@@ -7,7 +7,7 @@ which kind of paragraph a match makes, and under what word limit, is decided in 
 Every pattern must take time linear in its input (an article can be one 1,000,000-character
 "word"): a repeated part never runs past the next delimiter it looks for ("[^\[\]]" rather
 than "[^\]]", "[^*]+?" rather than ".+?"), so no start position rescans the rest of the line.
-scripts/bench_clean.py checks this.
+scripts/bench/bench_clean.py checks this.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def lede_of(candidates: Candidates, heads: list[int]) -> int:
     top of an article wins unless a later sentence states the story far better. A focused
     briefing opens on the most central head: its sentences were chosen for the query already,
     and the reader asked a question rather than for the news. Scored by the references'
-    bigrams in the lede (``scripts/lede_study.py``, docs/quality.md "The lede"), the bonus
+    bigrams in the lede (docs/quality.md, "The lede"), the bonus
     beat centrality alone on Multi-News (25.8 against 21.3) and lost to it on the query-focused
     DUC sets, where adding the query relevance did not beat centrality either.
     """
