@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hydra.core.global_hydra import GlobalHydra
+from omegaconf import OmegaConf
 
 from summarize import cli
 from summarize.run.driver import SAMPLE_DIR
@@ -23,6 +24,7 @@ from summarize.run.driver import SAMPLE_DIR
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = SAMPLE_DIR / "ostrey-bridge-collapse"
 CLUSTERS = 14
+JOB_LOGGING = OmegaConf.load(ROOT / "conf" / "hydra" / "job_logging" / "summarize.yaml")
 DEPLOY = ROOT / "deploy"
 SERVICE = DEPLOY / "systemd" / "summarize-nightly.service"
 TIMER = DEPLOY / "systemd" / "summarize-nightly.timer"
@@ -104,28 +106,35 @@ def run_cli(*arguments: str, cwd: Path) -> Finished:
     """``python -m summarize ARGUMENTS`` run in this process by ``cli.main``, from ``cwd``.
 
     The same composition, checks, runs and exit statuses as the command, without starting a
-    process. Hydra's logging set-up, the working directory and ``sys.argv`` are put back after.
+    process. Hydra is told to leave logging alone (its set-up closes every handler the process
+    ever made, pytest's capture streams among them); the run's console logging of
+    ``conf/hydra/job_logging/summarize.yaml`` is attached here instead, and every change to
+    logging, the working directory and ``sys.argv`` is put back after.
     """
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    argv, previous = sys.argv, Path.cwd()
     stdout, stderr = io.StringIO(), io.StringIO()
+    console = logging.StreamHandler(stderr)
+    console.setFormatter(logging.Formatter(JOB_LOGGING.formatters.simple.format))
+    root, loggers = logging.getLogger(), [logging.getLogger(n) for n in JOB_LOGGING.loggers]
+    levels = [root.level, *(logger.level for logger in loggers)]
+    root.setLevel(JOB_LOGGING.root.level)
+    for logger in loggers:
+        logger.setLevel(JOB_LOGGING.loggers[logger.name].level)
+    root.addHandler(console)
+    argv, previous = sys.argv, Path.cwd()
     status = 0
     os.chdir(cwd)
     try:
         with redirect_stdout(stdout), redirect_stderr(stderr):
             try:
-                cli.main(list(arguments))
+                cli.main(["hydra/job_logging=none", "hydra/hydra_logging=none", *arguments])
             except SystemExit as exit_:
                 status = exit_.code if isinstance(exit_.code, int) else int(exit_.code is not None)
     finally:
         os.chdir(previous)
         sys.argv = argv
-        for handler in root.handlers:
-            if handler not in handlers:
-                handler.close()
-        root.handlers[:] = handlers
-        root.setLevel(level)
+        root.removeHandler(console)
+        for logger, level in zip([root, *loggers], levels, strict=True):
+            logger.setLevel(level)
         GlobalHydra.instance().clear()
     return Finished(status, stdout.getvalue(), stderr.getvalue())
 

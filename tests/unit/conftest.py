@@ -10,8 +10,27 @@ import os
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+
+
+def physical_cores() -> int:
+    """The physical cores as ``lscpu`` counts them, read from sysfs as ``lscpu`` does."""
+    topologies = Path("/sys/devices/system/cpu").glob("cpu[0-9]*/topology")
+    cores = {
+        ((t / "physical_package_id").read_text(), (t / "core_id").read_text()) for t in topologies
+    }
+    return len(cores) or os.cpu_count() or 1
+
+
+def pytest_configure(config):
+    """scikit-learn's k-means asks joblib's loky for the physical cores, which it counts by
+    running ``lscpu`` once per process; the count is put in loky's cache here instead."""
+    from joblib.externals.loky.backend import context
+
+    if context.physical_cores_cache is None:
+        context.physical_cores_cache = physical_cores()
 
 
 class ProcessStarted(RuntimeError):

@@ -96,10 +96,22 @@ class Manifest:
 def environment() -> dict:
     return {
         "python": platform.python_version(),
-        "platform": platform.platform(),
+        "platform": platform_name(),
         "argv": sys.argv,
         "packages": package_versions(),
     }
+
+
+def platform_name() -> str:
+    """``platform.platform()`` without its processor field (``Linux-6.1.0-x86_64-with-glibc2.36``):
+    Python looks the processor up by running ``uname -p``, a process per run for a field that
+    is blank on Linux."""
+    uname = platform.uname()
+    libc, version = platform.libc_ver()
+    parts = [uname.system, uname.release, uname.machine]
+    if libc:
+        parts += ["with", libc + version]
+    return "-".join(part.replace(" ", "_") for part in parts if part)
 
 
 def package_versions() -> dict[str, str]:
