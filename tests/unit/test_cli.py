@@ -5,8 +5,6 @@ a real process, its exit statuses and signals, is tested in tests/e2e/.)"""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from ..helpers import run_cli
@@ -48,7 +46,9 @@ def test_resolved_config_prints_from_any_directory(tmp_path):
 
 
 def test_executor_ray_without_ray_says_what_to_install(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails as when it is not installed
+    from summarize.run.executors import ray as ray_executor
+
+    monkeypatch.setattr(ray_executor, "ray", None)  # what its ``import ray`` leaves without Ray
     result = run_cli("executor=ray", f"output.dir={tmp_path / 'out'}", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
