@@ -13,7 +13,6 @@ import pytest
 
 from ..helpers import sample_articles, start_cli
 
-SAMPLE_ID = "ostrey-bridge-collapse"
 REFERENCE = (
     "The central span of the Ostrey Street Bridge in Vellmont fell into the Tallis River during "
     "Tuesday's evening rush hour, killing three people and injuring 17; two are missing. Mayor "
