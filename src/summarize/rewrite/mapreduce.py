@@ -205,10 +205,11 @@ class GuardedRewriter(ABC):
             current = [sentence]
         chunks.append(current)
 
-        partials = [
-            model.generate(system, self._user(self.user_prompt, chunk, words(chunk), briefing))
-            for chunk in chunks
-        ]
+        partials = generate_all(
+            model,
+            system,
+            [self._user(self.user_prompt, chunk, words(chunk), briefing) for chunk in chunks],
+        )
         if len(partials) == 1:
             return _Draft(partials[0], 1, False)
         merged = [p.strip() for p in partials if p.strip()]
@@ -216,6 +217,12 @@ class GuardedRewriter(ABC):
             user = self._user(self.reduce_prompt, merged, target, briefing)
             return _Draft(model.generate(system, user), len(chunks), True)
         return _Draft("\n".join(merged), len(chunks), False)
+
+
+def generate_all(model: Model, system: str, users: list[str]) -> list[str]:
+    """One reply per user prompt; a model that takes several at once (a server) gets them so."""
+    many = getattr(model, "generate_many", None)
+    return many(system, users) if many is not None else [model.generate(system, u) for u in users]
 
 
 def _check_template(key: str, template: str) -> None:
