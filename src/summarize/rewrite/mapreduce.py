@@ -55,6 +55,7 @@ class GuardedRewriter(ABC):
         "threads": Interval(1, integer=True, allow_none=True),
         "on_reject": OneOf(ON_REJECT),
         "min_sentence_words": Interval(0, integer=True),
+        "min_fill": Interval(0, 1),
     }
 
     def __init__(
@@ -71,6 +72,7 @@ class GuardedRewriter(ABC):
         threads: int | None = None,
         on_reject: str = "replace",
         min_sentence_words: int = 3,
+        min_fill: float = 0.8,
         language: str = "english",
         guard: GuardFactory | Mapping[str, Any] | None = None,
     ) -> None:
@@ -91,6 +93,7 @@ class GuardedRewriter(ABC):
         self.threads = threads
         self.on_reject = on_reject
         self.min_sentence_words = min_sentence_words
+        self.min_fill = min_fill
         self.language = language
         self.guard = _guard_factory(guard)
         check_params(self, "rewriter")
@@ -144,6 +147,7 @@ class GuardedRewriter(ABC):
                 started,
                 min_sentence_words=self.min_sentence_words,
                 on_reject=self.on_reject,
+                min_fill=self.min_fill,
             )
         except Exception as error:  # a batch survives any model failure, with the reason
             message = (
