@@ -37,6 +37,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -45,12 +46,12 @@ from pathlib import Path
 
 from summarize.cli import compose_config
 from summarize.data import Briefing, Document
-from summarize.evaluate import RougeEvaluator
-from summarize.guard import FactGuard
-from summarize.ingest import ClusterFailure, read_clusters
-from summarize.rewrite import Encoder, Rewriter, mapreduce
-from summarize.rewrite.reply import normal
-from summarize.runner import build_summarizer
+from summarize.output.evaluate import RougeEvaluator
+from summarize.run.worker import build_summarizer
+from summarize.stages.ingest import ClusterFailure, read_clusters
+from summarize.stages.rewrite import Encoder, Rewriter, mapreduce
+from summarize.stages.rewrite.guard import FactGuard
+from summarize.stages.rewrite.reply import normal
 
 
 class _Replies:
@@ -142,7 +143,7 @@ def _summary(rows: list[dict]) -> dict:
     reasons: dict[str, int] = {}
     for r in rows:
         if not r["rewrite"]["used"]:
-            reason = (r["rewrite"].get("reason") or "?").split(":")[0]
+            reason = re.sub(r"\d+", "N", (r["rewrite"].get("reason") or "?").split(":")[0])
             reasons[reason] = reasons.get(reason, 0) + 1
     return {
         "clusters": len(rows),

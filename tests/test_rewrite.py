@@ -27,13 +27,13 @@ from summarize.data import (
     Sentence,
     count_words,
 )
-from summarize.rewrite import (
+from summarize.stages.rewrite import (
     GuardedRewriter,
     LlamaCppRewriter,
     NoRewriter,
     TransformersRewriter,
 )
-from summarize.split import punkt_tokenizer
+from summarize.stages.split import punkt_tokenizer
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "rewriter"
 
@@ -494,6 +494,7 @@ def transformers_rewriter(model: Path | str, **settings: Any) -> TransformersRew
             "max_new_tokens": 16,
             "max_input_tokens": 64,
             "guard": {"min_similarity": 0.99},
+            "min_fill": 0.0,  # 16 new tokens: the length floor would hide every other step
             **settings,
         },
     )

@@ -27,7 +27,7 @@ import pytest
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-from summarize.rewrite import OpenAIRewriter
+from summarize.stages.rewrite import OpenAIRewriter
 from tests.test_rewrite import (
     CONF,
     SIMPLE_PROMPTS,

@@ -24,8 +24,8 @@ from omegaconf import OmegaConf
 
 from summarize.data import Briefing, Document
 from summarize.params import ParameterError
-from summarize.rewrite import OpenAIRewriter, RewriteError
-from summarize.rewrite.openai_backend import ServedModel, retry_after
+from summarize.stages.rewrite import OpenAIRewriter, RewriteError
+from summarize.stages.rewrite.openai_backend import ServedModel, retry_after
 from tests.test_rewrite import CONF, SIMPLE_PROMPTS, make_briefing, make_document, rewrite
 
 KEY = "sk-test-7d1f0c9e"
