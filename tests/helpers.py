@@ -156,3 +156,14 @@ def start_cli(
     return subprocess.run(
         command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout
     )
+
+
+def story(name: str, town: str) -> str:
+    """An invented flood-barrier article naming a firm and a town."""
+    return (
+        f"{town} council approved a new flood barrier on Monday after the river rose two metres "
+        f"in a week. The {name} engineering firm will build it over the next eighteen months. "
+        f"Residents of {town} said the barrier was long overdue. The council will pay for it "
+        f"with a bond that voters approved last spring.\n\nThe barrier will be four kilometres "
+        f"long. Work begins in March, the {name} firm said, and the riverside path will close."
+    )

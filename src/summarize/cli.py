@@ -127,7 +127,9 @@ def check_config(cfg: DictConfig) -> None:
         if node is None:
             continue
         try:
-            instantiate(node)
+            built = instantiate(node)
+            if hasattr(built, "check_reachable"):  # a served model: is anyone there?
+                built.check_reachable()
         except Exception as error:
             if not _bad_configuration(error):
                 raise  # a bug in a stage, not the user's mistake: keep its traceback

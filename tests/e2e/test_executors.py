@@ -21,7 +21,7 @@ from summarize.run.driver import run
 from summarize.stages.clean import BoilerplateCleaner
 
 from ..conftest import compose_config
-from ..helpers import inbox, records
+from ..helpers import inbox, records, story
 
 ROOT = Path(__file__).resolve().parents[2]
 DIE_ONCE = "Zorblatt"
@@ -47,16 +47,6 @@ class DyingCleaner(BoilerplateCleaner):
         if HANG in article.text:
             time.sleep(3600)
         return super().clean(article)
-
-
-def story(name: str, town: str) -> str:
-    return (
-        f"{town} council approved a new flood barrier on Monday after the river rose two metres "
-        f"in a week. The {name} engineering firm will build it over the next eighteen months. "
-        f"Residents of {town} said the barrier was long overdue. The council will pay for it "
-        f"with a bond that voters approved last spring.\n\nThe barrier will be four kilometres "
-        f"long. Work begins in March, the {name} firm said, and the riverside path will close."
-    )
 
 
 def special_inbox(folder: Path, *words: str) -> Path:
@@ -175,7 +165,7 @@ def test_a_dead_worker_is_replaced_and_a_hung_or_deadly_cluster_is_recorded(
     wanted = [r for r in records(expected) if r["id"] not in lost]
     assert records(out) == wanted  # the killed worker's cluster was done again, elsewhere
     reasons = {f["id"]: f["reason"] for f in report.failures}
-    assert reasons[f"flood-{DIE_ALWAYS}"] == "worker died 2 times"
+    assert reasons[f"flood-{DIE_ALWAYS}"] == "crashed the process 2 times"
     assert reasons[f"flood-{HANG}"] == f"timed out after {TIME_LIMIT} s"
     same_manifest(out, expected, dropped=lost)
     ended = [w["ended"] for w in report.manifest.timings["workers"]]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -126,7 +125,8 @@ class Scripted(GuardedRewriter):
     """The rewriter with a scripted model; the bag-of-words embedder needs a lower threshold."""
 
     def __init__(self, replies: list[Any] | Callable[[str], str], **settings: Any) -> None:
-        settings = {**SIMPLE_PROMPTS, "guard": {"min_similarity": 0.3}, **settings}
+        # No length floor unless a test sets one: most tests check one step on short replies.
+        settings = {**SIMPLE_PROMPTS, "guard": {"min_similarity": 0.3}, "min_fill": 0.0, **settings}
         super().__init__("scripted-model", **settings)
         self.script = _Script(replies)
         self.loads = 0
@@ -153,7 +153,7 @@ def test_none_returns_the_extractive_briefing(briefing: Briefing, document: Docu
     assert result.details == briefing.details and result.warnings == briefing.warnings
 
 
-@pytest.mark.parametrize("name", ["none", "transformers", "llama_cpp"])
+@pytest.mark.parametrize("name", ["none", "transformers", "llama_cpp", "openai"])
 def test_configs_instantiate_without_loading_a_model(name: str) -> None:
     config = OmegaConf.load(CONF / f"{name}.yaml")
     if name != "none":
@@ -275,6 +275,64 @@ def test_the_budget_holds_after_rewriting(briefing: Briefing, document: Document
         "Engineers found 14 cracks in its main span.",
     ]
     assert result.details["rewrite"]["trimmed_for_budget"] == 1
+
+
+SHORT = "Engineers found 14 cracks in the Harbour Bridge, and Millbrook closed it on Tuesday."
+FULL = (
+    "Flooding closed Millbrook's Harbour Bridge on Tuesday after engineers found 14 cracks in "
+    "its main span. Mayor Linda Okafor said the bridge would stay shut for at least three "
+    "weeks, and the repairs are expected to cost $2.5 million. Commuters were told to take "
+    "the ferry across the Wren River instead. Okafor said the city had asked the state for "
+    "emergency funds."
+)
+
+
+def test_a_rewrite_that_fills_the_budget_is_used(briefing: Briefing, document: Document) -> None:
+    budget = briefing.words  # 63: the extractive briefing fills it
+    result = rewrite(Scripted([FULL], min_fill=0.8), briefing, document, budget=budget)
+    assert result.details["rewrite"]["used"] is True
+    assert 0.8 * budget <= result.words <= budget
+
+
+def test_a_rewrite_that_left_facts_out_keeps_the_extractive_briefing(
+    briefing: Briefing, document: Document
+) -> None:
+    """The 13-word briefing for a 150-word budget: the model wrote one sentence where the
+    selection had five, and nothing held the rewrite to the length it replaces."""
+    budget = briefing.words
+    result = rewrite(Scripted([SHORT], min_fill=0.8), briefing, document, budget=budget)
+    info = result.details["rewrite"]
+    assert info["used"] is False and result.sentences == briefing.sentences
+    assert info["reason"] == (
+        f"the rewrite has 14 words, under 80% of the {budget}-word budget (51): it would leave "
+        "out facts the extractive briefing states"
+    )
+    assert result.warnings == briefing.warnings  # a guarded fallback, not a failure
+
+
+def test_a_rewrite_cut_to_the_budget_below_the_floor_keeps_the_extractive_briefing(
+    briefing: Briefing, document: Document
+) -> None:
+    """The other way to a stub: a long second sentence is cut for the budget with all after it."""
+    run_on = FULL.replace(". ", ", and ").replace("Mayor", "mayor")
+    reply = f"{SHORT} {run_on}"
+    budget = briefing.words
+    result = rewrite(Scripted([reply], min_fill=0.8), briefing, document, budget=budget)
+    info = result.details["rewrite"]
+    assert info["trimmed_for_budget"] >= 1 and info["used"] is False
+    assert info["reason"].startswith("the rewrite has 14 words")
+    lenient = rewrite(Scripted([reply], min_fill=0.0), briefing, document, budget=budget)
+    assert lenient.details["rewrite"]["used"] is True and lenient.words == 14
+
+
+def test_the_prompt_asks_for_the_length_of_the_selection(
+    briefing: Briefing, document: Document
+) -> None:
+    config = OmegaConf.load(CONF / "llama_cpp.yaml")
+    rewriter = Scripted([FULL], user_prompt=config.user_prompt)
+    rewrite(rewriter, briefing, document, budget=150)
+    (prompt,) = rewriter.script.prompts
+    assert f"about {briefing.words} words" in prompt and "Do not shorten it" in prompt
 
 
 def test_a_long_selection_is_rewritten_in_chunks_and_merged(document: Document) -> None:
@@ -436,6 +494,7 @@ def transformers_rewriter(model: Path | str, **settings: Any) -> TransformersRew
             "max_new_tokens": 16,
             "max_input_tokens": 64,
             "guard": {"min_similarity": 0.99},
+            "min_fill": 0.0,  # 16 new tokens: the length floor would hide every other step
             **settings,
         },
     )
@@ -523,24 +582,3 @@ def test_a_missing_gguf_file_gives_a_clear_error(briefing: Briefing, document: D
     result = rewrite(rewriter, briefing, document)
     error = result.details["rewrite"]["error"]
     assert "/nonexistent/model.gguf" in error and result.sentences == briefing.sentences
-
-
-@pytest.mark.llm
-def test_llama_cpp_end_to_end(briefing: Briefing, document: Document) -> None:
-    """Opt-in: SUMMARIZE_TEST_GGUF=path/to/model.gguf (with OMP_WAIT_POLICY=PASSIVE, or
-    llama.cpp crawls once torch has run in the same process)."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (summarize[llm])")
-    gguf = os.environ.get("SUMMARIZE_TEST_GGUF")
-    if not gguf or not Path(gguf).is_file():
-        pytest.skip("set SUMMARIZE_TEST_GGUF to a GGUF file to test the llama.cpp path")
-    config = OmegaConf.load(CONF / "llama_cpp.yaml")
-    config.model = gguf
-    config.context = 1024
-    config.max_new_tokens = 128
-    config.threads = 2
-    first = rewrite(instantiate(config), briefing, document, budget=80)
-    info = first.details["rewrite"]
-    assert "error" not in info, info
-    assert info["generated"] > 0 and info["chunks"] == 1
-    second = rewrite(instantiate(config), briefing, document, budget=80)
-    assert comparable(second) == comparable(first)

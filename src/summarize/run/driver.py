@@ -51,12 +51,17 @@ from summarize.run.store import (
     digest,
     write_json,
 )
-from summarize.run.worker import ClusterOutcome, ClusterWorker
+from summarize.run.worker import ClusterOutcome, ClusterWorker, crashed
 from summarize.stages.ingest import ClusterFailure, count_clusters, input_files, read_clusters
 
 log = logging.getLogger("summarize")
 
 SAMPLE_DIR = Path(__file__).parents[1] / "sample"
+
+MAX_STARTS = 2
+"""A cluster started this many times without finishing, by runs that died (a segfault in a
+native library, the OOM killer), is recorded as failed instead of started again: the night
+ends within ``MAX_STARTS + 1`` starts of the same command, every other cluster briefed."""
 
 VOLATILE_KEYS = ("input", "run", "executor", "cache_dir", "night", "hydra")
 """Configuration that never changes a cluster's result: where things are read and written,
@@ -121,6 +126,8 @@ class Runner:
         self.on_locked = on_locked
         self.settings = cfg.get("run") or {}
         self._stop: str | None = None
+        self._running: dict[str, str] = {}
+        """Clusters handed to the executor and not stored yet: id to key."""
 
     def run(self) -> RunReport:
         with RunLock(self.output_dir):
@@ -161,6 +168,7 @@ class Runner:
             if self._stop:
                 raise Interrupted(self._stop)
         except BaseException as error:
+            folder.forget_starts(self._running)  # they stopped, but did not crash the process
             manifest.status = "interrupted" if _is_interruption(error) else "failed"
             if manifest.status == "interrupted":
                 manifest.interrupted = f"{type(error).__name__}: {error}".rstrip(": ")
@@ -187,7 +195,12 @@ class Runner:
         progress: Progress,
         history: bool,
     ) -> Iterator[tuple[Cluster, str]]:
-        """The clusters still to do; read failures and complete clusters are recorded here."""
+        """The clusters still to do; read failures, complete clusters and clusters that crashed
+        the process ``MAX_STARTS`` times are recorded here. Each cluster's start is recorded
+        before it is handed to the executor, whatever the executor: that is how a cluster that
+        takes its process down is recognised by the next start (the executors' worker
+        supervision catches the crashes of workers, this catches those of the run itself)."""
+        crashes = {} if force else folder.unfinished_starts()
         for position, item in enumerate(
             islice(read_clusters(self.input_path, max_bytes=self.cfg.input.max_bytes),
                    self.cfg.input.limit)
@@ -206,12 +219,22 @@ class Runner:
                 ledger.succeed(position, stored, skipped=True)
                 progress.step(stored, skipped=True)
                 continue
+            starts = crashes.get((item.id, key), 0)
+            if starts >= MAX_STARTS:
+                ledger.fail(position, item.id, item.source, crashed(starts))
+                progress.step(None)
+                continue
             ledger.expect(position, item.id)
+            folder.record_start(item.id, key)
+            self._running[item.id] = key
             yield item, key
 
     def _store(self, folder: RunFolder, outcome: ClusterOutcome, ledger: Ledger) -> None:
         """Writes a finished cluster's files, then its completion marker (the result file)."""
         result = outcome.result
+        key = self._running.pop(result.id, None)
+        if key is not None:  # finished (or failed) without taking the process down
+            folder.forget_starts({result.id: key})
         position = ledger.position_of(result.id)
         if not result.ok:
             ledger.fail(position, result.id, result.source, result.failure or "failed")

@@ -29,6 +29,7 @@ from summarize.data import Cluster
 RESULTS = "results"
 BRIEFINGS = "briefings"
 LOCK_NAME = ".summarize.lock"
+STARTS_NAME = ".starts.jsonl"
 
 
 def _file_mode() -> int:
@@ -242,6 +243,44 @@ class RunFolder:
             self.result_path(result.id),
             json.dumps(asdict(result), ensure_ascii=False, sort_keys=True),
         )
+
+    def record_start(self, cluster_id: str, key: str) -> None:
+        """Notes that the work ``key`` on a cluster begins, before it runs.
+
+        One line appended to ``.starts.jsonl`` and handed to the kernel (no fsync: a process
+        that crashes loses nothing the kernel holds), so it costs microseconds a cluster. A
+        cluster that crashes the process never reaches its result file; the next start of the
+        run counts its starts (``unfinished_starts``).
+        """
+        self._append_starts({"start": cluster_id, "key": key})
+
+    def forget_starts(self, started: dict[str, str]) -> None:
+        """Clears the starts of clusters (id to key) that stopped without crashing the process
+        (Ctrl-C, an error that ended the run): they count for nothing next time."""
+        for cluster_id, key in started.items():
+            self._append_starts({"clear": cluster_id, "key": key})
+
+    def unfinished_starts(self) -> dict[tuple[str, str], int]:
+        """(cluster id, key) to the number of starts that neither finished nor were cleared;
+        a cluster whose result file is complete is never asked about."""
+        counts: dict[tuple[str, str], int] = {}
+        try:
+            lines = (self.root / STARTS_NAME).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return counts
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                pair = (entry.get("start", entry.get("clear")), entry["key"])
+            except (ValueError, KeyError, AttributeError):
+                continue  # a line cut by a crash mid-write
+            counts[pair] = counts.get(pair, 0) + 1 if "start" in entry else 0
+        return {pair: n for pair, n in counts.items() if n}
+
+    def _append_starts(self, entry: dict[str, str]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / STARTS_NAME, "a", encoding="utf-8") as out:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def stored_ids(self) -> Iterator[tuple[str, Path]]:
         """Every cluster with a result file, whatever run wrote it."""

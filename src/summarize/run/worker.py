@@ -25,6 +25,12 @@ from summarize.run.store import ClusterResult, text_digest
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def crashed(times: int) -> str:
+    """The failure recorded for a cluster that took its process down ``times`` times, whatever
+    the executor (a worker process, a Ray actor, or the run's own process)."""
+    return f"crashed the process {times} times"
+
+
 @dataclass
 class ClusterOutcome:
     """A worker's answer for one cluster: what the driver stores, plus the rendered files."""

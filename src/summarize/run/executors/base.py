@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Protocol
 
 from summarize.data import Cluster
 from summarize.params import Constraint, Interval, check_params
-from summarize.run.worker import ClusterOutcome, ClusterWorker
+from summarize.run.worker import ClusterOutcome, ClusterWorker, crashed
 
 log = logging.getLogger("summarize")
 
@@ -228,7 +228,7 @@ class PoolExecutor:
                         task.cluster.id, detail, task.tries + 1, self.max_tries)  # fmt: skip
             retries.append(task)
             return None
-        reason = f"worker died {task.tries} times"
+        reason = crashed(task.tries)
         log.error("cluster %s: %s (last: %s)", task.cluster.id, reason, detail)
         return ClusterOutcome.failed(task.cluster, task.key, reason)
 

@@ -9,12 +9,14 @@ briefing is returned unchanged, with the reason recorded: a batch never fails be
 The package, one job a module: ``base`` (the ``Rewriter`` protocol, ``NoRewriter``),
 ``mapreduce`` (``GuardedRewriter``: chunking, map and reduce), ``reply`` (reading what a model
 wrote), ``assemble`` (guard checks, replacement, budget), and one module per backend:
-``transformers_backend`` and ``llama_cpp_backend``.
+``transformers_backend``, ``llama_cpp_backend`` (in this process) and ``openai_backend`` (a
+served model, over HTTP).
 """
 
 from summarize.stages.rewrite.base import Encoder, Model, NoRewriter, RewriteError, Rewriter
 from summarize.stages.rewrite.llama_cpp_backend import LlamaCppRewriter
 from summarize.stages.rewrite.mapreduce import ON_REJECT, GuardedRewriter
+from summarize.stages.rewrite.openai_backend import OpenAIRewriter
 from summarize.stages.rewrite.transformers_backend import TransformersRewriter
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "LlamaCppRewriter",
     "Model",
     "NoRewriter",
+    "OpenAIRewriter",
     "RewriteError",
     "Rewriter",
     "TransformersRewriter",

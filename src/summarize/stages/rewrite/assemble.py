@@ -3,13 +3,16 @@
 Every written sentence is matched to the extractive sentence it is nearest to (its origin).
 A sentence copied unchanged stays the extractive one; a duplicate, an unfinished sentence, a
 fragment or one the fact guard rejects is dropped and, with ``on_reject=replace``, its origin
-takes its place (once). The result is cut to the word budget; if no rewritten sentence is left,
-the extractive briefing is returned with the reason.
+takes its place (once). The result is cut to the word budget. It must also fill it: a rewrite
+shorter than ``min_fill`` of the budget has left out facts the extractive briefing states, so
+the extractive briefing is returned with the reason, as it is when no rewritten sentence is
+left.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +52,7 @@ def assemble(
     *,
     min_sentence_words: int,
     on_reject: str,
+    min_fill: float,
 ) -> Briefing:
     """The briefing from the written sentences (non-empty), or the extractive one and why."""
     review = _review(written, briefing, document, encode, guard, min_sentence_words, on_reject)
@@ -62,6 +66,9 @@ def assemble(
     info["trimmed_for_budget"] = trimmed
     if not any(s.rewritten for s in result):
         return extractive(briefing, info, started, reason=_why_nothing_rewritten(review))
+    short = too_short(count_words(" ".join(s.text for s in result)), budget_words, min_fill)
+    if short is not None:
+        return extractive(briefing, info, started, reason=short)
     info["used"] = True
     info["kept"] = sum(s.rewritten for s in result)
     info["seconds"] = round(time.perf_counter() - started, 3)
@@ -140,9 +147,22 @@ def _within_budget(
     return kept, len(sentences) - len(kept)
 
 
+def too_short(words: int, budget_words: int, min_fill: float) -> str | None:
+    """Why a rewrite of ``words`` words cannot replace the extractive briefing, if too short."""
+    floor = math.ceil(min_fill * budget_words)
+    if words >= floor:
+        return None
+    return (
+        f"the rewrite has {words} words, under {min_fill:.0%} of the {budget_words}-word budget "
+        f"({floor}): it would leave out facts the extractive briefing states"
+    )
+
+
 def _why_nothing_rewritten(review: _Review) -> str:
     if review.accepted:
         return "no rewritten sentence fits the word budget"
+    if review.copied and not review.reasons:
+        return "the model copied the extractive sentences unchanged"
     if review.copied:
         return "the model copied extractive sentences and the guard rejected the rest"
     return "the guard rejected every rewritten sentence"

@@ -29,7 +29,12 @@ class Rewriter(Protocol):
 
 
 class Model(Protocol):
-    """A loaded generator: counts prompt tokens and writes a reply to a system + user prompt."""
+    """A loaded generator: counts prompt tokens and writes a reply to a system + user prompt.
+
+    A model that can answer several prompts at once (a server) also has
+    ``generate_many(system, users) -> list[str]``; the map step then sends a cluster's chunks
+    together.
+    """
 
     max_prompt_tokens: int | None
     """What the model itself can read (context minus room for the answer), if it has a limit."""
@@ -60,6 +65,14 @@ class NoRewriter:
             warnings=list(briefing.warnings),
             details=dict(briefing.details),
         )
+
+
+def chat_messages(system: str, user: str) -> list[dict[str, str]]:
+    """A chat request's messages: the system turn (if any), then the user's."""
+    messages = [{"role": "user", "content": user}]
+    if system:
+        messages.insert(0, {"role": "system", "content": system})
+    return messages
 
 
 def looks_like_path(model: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from summarize.params import Constraint, Interval, ParameterError
-from summarize.stages.rewrite.base import Model, RewriteError
+from summarize.stages.rewrite.base import Model, RewriteError, chat_messages
 from summarize.stages.rewrite.mapreduce import GuardedRewriter
 
 log = logging.getLogger(__name__)
@@ -81,23 +81,16 @@ class _LlamaCppModel:
                 bos_token=vocab.detokenize([vocab.token_bos()]).decode("utf-8", "replace"),
             )
 
-    @staticmethod
-    def _messages(system: str, user: str) -> list[dict[str, str]]:
-        messages = [{"role": "user", "content": user}]
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
-        return messages
-
     def count(self, system: str, user: str) -> int:
         if self._formatter is None:  # no template in the file: plain text plus some markup
             text = f"{system}\n\n{user}"
             return len(self.llm.tokenize(text.encode("utf-8"), add_bos=True)) + 32
-        prompt = self._formatter(messages=self._messages(system, user)).prompt
+        prompt = self._formatter(messages=chat_messages(system, user)).prompt
         return len(self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
 
     def generate(self, system: str, user: str) -> str:
         reply = self.llm.create_chat_completion(
-            messages=self._messages(system, user),
+            messages=chat_messages(system, user),
             max_tokens=self.settings.max_new_tokens,
             temperature=self.settings.temperature,
             seed=self.settings.seed,

@@ -55,6 +55,7 @@ class GuardedRewriter(ABC):
         "threads": Interval(1, integer=True, allow_none=True),
         "on_reject": OneOf(ON_REJECT),
         "min_sentence_words": Interval(0, integer=True),
+        "min_fill": Interval(0, 1),
     }
 
     def __init__(
@@ -71,6 +72,7 @@ class GuardedRewriter(ABC):
         threads: int | None = None,
         on_reject: str = "replace",
         min_sentence_words: int = 3,
+        min_fill: float = 0.8,
         language: str = "english",
         guard: GuardFactory | Mapping[str, Any] | None = None,
     ) -> None:
@@ -91,6 +93,7 @@ class GuardedRewriter(ABC):
         self.threads = threads
         self.on_reject = on_reject
         self.min_sentence_words = min_sentence_words
+        self.min_fill = min_fill
         self.language = language
         self.guard = _guard_factory(guard)
         check_params(self, "rewriter")
@@ -144,6 +147,7 @@ class GuardedRewriter(ABC):
                 started,
                 min_sentence_words=self.min_sentence_words,
                 on_reject=self.on_reject,
+                min_fill=self.min_fill,
             )
         except Exception as error:  # a batch survives any model failure, with the reason
             message = (
@@ -205,10 +209,11 @@ class GuardedRewriter(ABC):
             current = [sentence]
         chunks.append(current)
 
-        partials = [
-            model.generate(system, self._user(self.user_prompt, chunk, words(chunk), briefing))
-            for chunk in chunks
-        ]
+        partials = generate_all(
+            model,
+            system,
+            [self._user(self.user_prompt, chunk, words(chunk), briefing) for chunk in chunks],
+        )
         if len(partials) == 1:
             return _Draft(partials[0], 1, False)
         merged = [p.strip() for p in partials if p.strip()]
@@ -216,6 +221,12 @@ class GuardedRewriter(ABC):
             user = self._user(self.reduce_prompt, merged, target, briefing)
             return _Draft(model.generate(system, user), len(chunks), True)
         return _Draft("\n".join(merged), len(chunks), False)
+
+
+def generate_all(model: Model, system: str, users: list[str]) -> list[str]:
+    """One reply per user prompt; a model that takes several at once (a server) gets them so."""
+    many = getattr(model, "generate_many", None)
+    return many(system, users) if many is not None else [model.generate(system, u) for u in users]
 
 
 def _check_template(key: str, template: str) -> None:

@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from summarize.stages.rewrite.base import Model, RewriteError, looks_like_path
+from summarize.stages.rewrite.base import Model, RewriteError, chat_messages, looks_like_path
 from summarize.stages.rewrite.mapreduce import GuardedRewriter
 
 
@@ -101,9 +101,7 @@ class _TransformersModel:
         """The prompt text, and whether the tokenizer must still add its special tokens."""
         if not self.tokenizer.chat_template:
             return (f"{system}\n\n{user}" if system else user), True
-        messages = [{"role": "user", "content": user}]
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
+        messages = chat_messages(system, user)
         try:
             text = self.tokenizer.apply_chat_template(
                 messages, tokenize=False, add_generation_prompt=True
