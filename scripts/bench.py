@@ -41,15 +41,22 @@ VARIANTS: dict[str, list[str]] = {
 
 
 def run_summarize(
-    data: Path, name: str, overrides: list[str], budget: int, workdir: Path, src: str | None
+    data: Path,
+    name: str,
+    overrides: list[str],
+    budget: int,
+    workdir: Path,
+    src: str | None,
+    cache: Path | None = None,
 ) -> dict:
-    """One variant in its own process; ``src`` another checkout's package, run cold."""
+    """One variant in its own process; ``src`` another checkout's package, run cold; ``cache``
+    a cache folder whose built models to use (a fresh one by default)."""
     out = workdir / f"summarize-{name}"
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src
     else:
-        cache = workdir / f"cache-{name}"
+        cache = cache or workdir / f"cache-{name}"
         overrides = [*overrides, f"cache_dir={cache}"]
         warm = [*_command(data, workdir / f"warm-{name}", budget, overrides), "input.limit=1"]
         subprocess.run(warm, check=True, capture_output=True, text=True, env=env)
@@ -187,6 +194,9 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help="which to run")
     parser.add_argument("--extra", nargs="*", default=[], help="NAME=OVERRIDE[,OVERRIDE...]")
     parser.add_argument("--before", help="another checkout's src folder: its default, cold")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="keep built models here across variants and runs"
+    )
     args = parser.parse_args()
     if args.peer:
         peer_main(args.data, args.budget)
@@ -198,20 +208,31 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         rows = [run_sumy_lexrank(args.data, args.budget)]
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         if args.before:
             rows.append(run_summarize(args.data, "before", [], args.budget, workdir, args.before))
         for name, overrides in variants.items():
-            rows.append(run_summarize(args.data, name, overrides, args.budget, workdir, None))
-            print(f"{name}: {rows[-1]['clusters_per_second']:.2f} clusters/s", file=sys.stderr)
-    peer = rows[0]
+            rows.append(
+                run_summarize(
+                    args.data, name, overrides, args.budget, workdir, None, args.cache_dir
+                )
+            )
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # as each one finishes
+        # The peer again at the end: a machine whose load changed during the run shows here.
+        rows.append(run_sumy_lexrank(args.data, args.budget))
+    first, last = rows[0]["clusters_per_second"], rows[-1]["clusters_per_second"]
+    peer = (first + last) / 2
     print(
-        f"{'system':60} {'clusters/s':>10} {'x peer':>7} {'embed %':>8} {'peak MB':>8} "
+        f"sumy at the start {first:.2f}, at the end {last:.2f} clusters/s; ratios against the mean"
+    )
+    print(
+        f"{'system':60} {'clusters/s':>10} {'x sumy':>7} {'embed %':>8} {'peak MB':>8} "
         f"{'R1':>6} {'R2':>6} {'RLsum':>6}"
     )
     for row in rows:
         print(
             f"{row['system'][:60]:60} {row['clusters_per_second']:10.2f} "
-            f"{row['clusters_per_second'] / peer['clusters_per_second']:7.2f} "
+            f"{row['clusters_per_second'] / peer:7.2f} "
             f"{100 * row['embed_share']:8.1f} {row['peak_rss_mb']:8.0f} "
             f"{row['rouge1_f']:6.2f} {row['rouge2_f']:6.2f} {row['rougeLsum_f']:6.2f}"
         )

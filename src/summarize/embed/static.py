@@ -20,13 +20,13 @@ import io
 import json
 import logging
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
 from summarize.cache import EntryStore
+from summarize.embed.fingerprint import add_versions
 from summarize.embed.model import OFFLINE_MINILM, embed_once, resolve_model_path
 from summarize.params import Constraint, Interval, check_params
 
@@ -75,6 +75,11 @@ class StaticEmbedder:
         self._tokenizer = None
         self._unknown: int | None = None
 
+    # The run's manifest reports what the cache answered. Vectors are never cached: a lookup
+    # and a mean cost less than reading a file per sentence.
+    cache_hits = 0
+    cache_misses = 0
+
     @property
     def cache_repaired(self) -> int:
         """Damaged distilled tables found in the cache, distilled again and rewritten."""
@@ -98,11 +103,7 @@ class StaticEmbedder:
     def key(self) -> str:
         """The cache key: the teacher's files, the distillation's parameters, the versions."""
         digest = hashlib.sha256(f"{_FORMAT}\0".encode())
-        for package in ("model2vec", "transformers", "torch", "tokenizers", "scikit-learn"):
-            try:
-                digest.update(f"{package}={metadata.version(package)};".encode())
-            except metadata.PackageNotFoundError:
-                digest.update(f"{package}=none;".encode())
+        add_versions(digest, ("model2vec", "transformers", "torch", "tokenizers", "scikit-learn"))
         digest.update(f"pca={self.pca_dims};sif={self.sif_coefficient};".encode())
         folder = self._teacher_folder()
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
