@@ -34,6 +34,8 @@ log = logging.getLogger("summarize")
 
 _FORMAT = "static-table-v1"
 _LEVELS = ("duplicate", "support", "close_support", "novelty")
+_LIBRARIES = ("model2vec", "skeletoken", "transformers", "torch", "tokenizers", "scikit-learn")
+"""What distils the table (scikit-learn: its PCA); a new version distils it again."""
 
 
 class StaticEmbedder:
@@ -103,7 +105,7 @@ class StaticEmbedder:
     def key(self) -> str:
         """The cache key: the teacher's files, the distillation's parameters, the versions."""
         digest = hashlib.sha256(f"{_FORMAT}\0".encode())
-        add_versions(digest, ("model2vec", "transformers", "torch", "tokenizers", "scikit-learn"))
+        add_versions(digest, _LIBRARIES)
         digest.update(f"pca={self.pca_dims};sif={self.sif_coefficient};".encode())
         folder = self._teacher_folder()
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -236,6 +238,10 @@ def _unpack(payload: bytes):
             header = json.loads(archive["header"].tobytes())
             table = np.array(archive["table"], dtype=np.float32)
             tokenizer = Tokenizer.from_str(archive["tokenizer"].tobytes().decode())
+        # A sentence is the mean of its own tokens: no padding to its batch's longest, and
+        # ``max_tokens`` cuts it, not the tokenizer.
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
     except Exception as error:
         raise ValueError(f"{type(error).__name__}: {error}"[:200]) from error
     if header.get("format") != _FORMAT:
