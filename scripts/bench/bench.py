@@ -3,36 +3,72 @@
 Each system runs in its own process on the same clusters, so peak memory is its own:
 
     python scripts/bench/bench.py ../shared/data/multi_news/fulltext_sample.jsonl
+    python scripts/bench/bench.py DATA.jsonl --variants default static tfidf --before OTHER/src
 
-``summarize`` runs through its command line in its default configuration (MiniLM with 8-bit
-weights on ONNX Runtime), with the same model unquantized on ONNX Runtime and on PyTorch, and
-with ``embedder=tfidf``; nothing is cached between runs. The peer is what a user of sumy would
-write: LexRank over each cluster's concatenated articles, best-rated sentences within the same
-word budget. Everything is reported as ratios
-against the peer measured in this run, so a loaded machine slows both sides alike.
+Every summarize variant (``VARIANTS``: the default, the same model unquantized on ONNX Runtime
+and on PyTorch, ``embedder=static``, ``embedder=tfidf``...) runs through its command line. A
+model that the embedder builds once and keeps (the exported ONNX graph, the distilled static
+table) is built by a warm-up run on one cluster into a fresh cache folder, as a nightly run
+finds it; no sentence vector is cached. ``--before SRC`` adds the default of another checkout
+(its ``src`` folder), cold, as it runs today. The peer is what a user of sumy would write:
+LexRank over each cluster's concatenated articles, best-rated sentences within the same word
+budget. Everything is reported as ratios against the peer measured in this run, so a loaded
+machine slows both sides alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+_NO_VECTORS = "embedder.cache_vectors=false"  # the transformer's exported graph only
+VARIANTS: dict[str, list[str]] = {
+    "default": [_NO_VECTORS],
+    "onnx-fp32": ["embedder.backend=onnx", _NO_VECTORS],
+    "torch": ["embedder.backend=torch", _NO_VECTORS],
+    "static": ["embedder=static"],
+    "tfidf": ["embedder=tfidf"],
+}
+"""Name -> overrides; ``--variants`` picks which run (``--extra NAME=OVERRIDES`` adds one)."""
 
-def run_summarize(data: Path, overrides: list[str], budget: int, workdir: Path) -> dict:
-    out = workdir / ("summarize-" + ("-".join(o.replace("=", "_") for o in overrides) or "default"))
-    command = [
-        sys.executable, "-m", "summarize", f"input.path={data}", f"output.dir={out}",
-        f"budget.words={budget}", "output.formats=[jsonl]", *overrides,
-    ]  # fmt: skip
+
+def run_summarize(
+    data: Path,
+    name: str,
+    overrides: list[str],
+    budget: int,
+    workdir: Path,
+    src: str | None,
+    cache: Path | None = None,
+) -> dict:
+    """One variant in its own process; ``src`` another checkout's package, run cold; ``cache``
+    a cache folder whose built models to use (a fresh one by default)."""
+    out = workdir / f"summarize-{name}"
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src
+    else:
+        cache = cache or workdir / f"cache-{name}"
+        overrides = [*overrides, f"cache_dir={cache}"]
+        warm = [*_command(data, workdir / f"warm-{name}", budget, overrides), "input.limit=1"]
+        subprocess.run(warm, check=True, capture_output=True, text=True, env=env)
+        shutil.rmtree(cache / "vectors", ignore_errors=True)  # keep the built model only
     started = time.perf_counter()
-    subprocess.run(command, check=False, capture_output=True, text=True)
+    done = subprocess.run(
+        _command(data, out, budget, overrides), check=False, capture_output=True, text=True,
+        env=env,
+    )  # fmt: skip
     wall = time.perf_counter() - started
+    if not (out / "metrics.json").exists():
+        raise SystemExit(f"{name} failed:\n{done.stderr[-2000:]}")
     manifest = json.loads((out / "manifest.json").read_text())
     metrics = json.loads((out / "metrics.json").read_text())["mean"]
     stages = manifest["timings"]["stages_seconds"]
@@ -40,7 +76,7 @@ def run_summarize(data: Path, overrides: list[str], budget: int, workdir: Path) 
     # Scoring against the references is not summarizing: both sides leave it out.
     seconds = manifest["timings"]["total_seconds"] - stages.get("evaluate", 0.0)
     return {
-        "system": "summarize " + (" ".join(overrides) or "(default)"),
+        "system": f"summarize {name}" + (f" ({' '.join(overrides)})" if overrides else ""),
         "clusters": clusters,
         "seconds": seconds,
         "wall_seconds": wall,
@@ -52,6 +88,13 @@ def run_summarize(data: Path, overrides: list[str], budget: int, workdir: Path) 
         "rouge2_f": metrics["rouge2_f"],
         "rougeLsum_f": metrics["rougeLsum_f"],
     }
+
+
+def _command(data: Path, out: Path, budget: int, overrides: list[str]) -> list[str]:
+    return [
+        sys.executable, "-m", "summarize", f"input.path={data}", f"output.dir={out}",
+        f"budget.words={budget}", "output.formats=[jsonl]", *overrides,
+    ]  # fmt: skip
 
 
 def run_sumy_lexrank(data: Path, budget: int) -> dict:
@@ -148,29 +191,48 @@ def main() -> None:
     parser.add_argument("data", type=Path, help="JSONL clusters with reference summaries")
     parser.add_argument("--budget", type=int, default=250)
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), help="which to run")
+    parser.add_argument("--extra", nargs="*", default=[], help="NAME=OVERRIDE[,OVERRIDE...]")
+    parser.add_argument("--before", help="another checkout's src folder: its default, cold")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="keep built models here across variants and runs"
+    )
     args = parser.parse_args()
     if args.peer:
         peer_main(args.data, args.budget)
         return
+    variants = {name: VARIANTS[name] for name in args.variants}
+    for extra in args.extra:
+        name, _, overrides = extra.partition("=")
+        variants[name] = overrides.split(",") if overrides else []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        rows = [
-            run_sumy_lexrank(args.data, args.budget),
-            run_summarize(args.data, [], args.budget, workdir),
-            # The same model unquantized, on ONNX Runtime and on PyTorch: what int8 buys.
-            run_summarize(args.data, ["embedder.backend=onnx"], args.budget, workdir),
-            run_summarize(args.data, ["embedder.backend=torch"], args.budget, workdir),
-            run_summarize(args.data, ["embedder=tfidf"], args.budget, workdir),
-        ]
-    peer = rows[0]
+        rows = [run_sumy_lexrank(args.data, args.budget)]
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        if args.before:
+            rows.append(run_summarize(args.data, "before", [], args.budget, workdir, args.before))
+        for name, overrides in variants.items():
+            rows.append(
+                run_summarize(
+                    args.data, name, overrides, args.budget, workdir, None, args.cache_dir
+                )
+            )
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # as each one finishes
+        # The peer again at the end: a machine whose load changed during the run shows here.
+        rows.append(run_sumy_lexrank(args.data, args.budget))
+    first, last = rows[0]["clusters_per_second"], rows[-1]["clusters_per_second"]
+    peer = (first + last) / 2
     print(
-        f"{'system':44} {'clusters/s':>10} {'x peer':>7} {'embed %':>8} {'peak MB':>8} "
+        f"sumy at the start {first:.2f}, at the end {last:.2f} clusters/s; ratios against the mean"
+    )
+    print(
+        f"{'system':60} {'clusters/s':>10} {'x sumy':>7} {'embed %':>8} {'peak MB':>8} "
         f"{'R1':>6} {'R2':>6} {'RLsum':>6}"
     )
     for row in rows:
         print(
-            f"{row['system']:44} {row['clusters_per_second']:10.2f} "
-            f"{row['clusters_per_second'] / peer['clusters_per_second']:7.2f} "
+            f"{row['system'][:60]:60} {row['clusters_per_second']:10.2f} "
+            f"{row['clusters_per_second'] / peer:7.2f} "
             f"{100 * row['embed_share']:8.1f} {row['peak_rss_mb']:8.0f} "
             f"{row['rouge1_f']:6.2f} {row['rouge2_f']:6.2f} {row['rougeLsum_f']:6.2f}"
         )

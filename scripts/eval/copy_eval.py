@@ -5,7 +5,7 @@ wire story would (a byline on top, one paragraph dropped, a few words changed; t
 deterministic), summarizes each cluster with and without the copy using the default
 configuration, and reports ROUGE F1 for both, the drop, and how many copies were recognised.
 
-    python scripts/eval/copy_eval.py DATA.jsonl [--embedder tfidf|minilm] [--limit N] [overrides...]
+    python scripts/eval/copy_eval.py DATA.jsonl [--embedder tfidf|minilm|static] [--limit N] [overrides...]
 
 Extra arguments are Hydra overrides (e.g. ``selector=lexrank budget.words=100``).
 """
@@ -69,7 +69,7 @@ def build(overrides: list[str]) -> tuple[Summarizer, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="JSONL clusters with reference summaries")
-    parser.add_argument("--embedder", default="minilm", choices=["tfidf", "minilm"])
+    parser.add_argument("--embedder", default="minilm", choices=["tfidf", "minilm", "static"])
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides")
     args = parser.parse_intermixed_args(argv)

@@ -33,6 +33,7 @@ from summarize.pipeline import Summarizer
 from summarize.stages.clean import BoilerplateCleaner
 from summarize.stages.dedup import RedundancyRemover, SupportRule
 from summarize.stages.embed import SentenceTransformerEmbedder, TfidfEmbedder
+from summarize.stages.embed.static import StaticEmbedder
 from summarize.stages.ingest import read_clusters
 from summarize.stages.order.order import PositionOrderer
 from summarize.stages.select.selectors import LeadSelector
@@ -47,7 +48,9 @@ SOURCES = (
     ("multi_news", "multi_news/fulltext_sample.jsonl", 40, 150),
     ("duc2006", "duc2006/main.jsonl", 6, 100),
 )
-EMBEDDERS = ("tfidf", "minilm")
+POOL_EMBEDDERS = ("tfidf", "minilm")
+"""The pool (and so the labelled pairs) is defined by these; others are measured on it."""
+EMBEDDERS = (*POOL_EMBEDDERS, "static")
 
 
 @dataclass
@@ -69,12 +72,14 @@ def pair_key(a: str, b: str) -> str:
 
 
 def documents(path: Path, limit: int | None, cache_dir: str | None) -> list[dict[str, Document]]:
-    """Each cluster split as the pipeline does it, embedded by TF-IDF and by MiniLM (int8)."""
+    """Each cluster split as the pipeline does it, embedded by TF-IDF, MiniLM (int8) and the
+    static model distilled from MiniLM."""
     embedders = {
         "tfidf": TfidfEmbedder(),
         "minilm": SentenceTransformerEmbedder(
             model="minilm", backend="onnx-int8", cache_dir=cache_dir
         ),
+        "static": StaticEmbedder(cache_dir=cache_dir),
     }
     out = []
     for number, cluster in enumerate(read_clusters(path)):
@@ -104,14 +109,12 @@ def pool_pairs(data: Path, cache_dir: str | None) -> dict[str, list[list[Pair]]]
     for source, relative, limit, _ in SOURCES:
         pool: list[list[Pair]] = [[] for _ in BINS[:-1]]
         for docs in documents(data / relative, limit, cache_dir):
-            tfidf, minilm = docs["tfidf"], docs["minilm"]
+            tfidf = docs["tfidf"]
             sentences = tfidf.sentences
-            assert [s.text for s in sentences] == [s.text for s in minilm.sentences]
-            sims = {
-                "tfidf": tfidf.embeddings @ tfidf.embeddings.T,
-                "minilm": minilm.embeddings @ minilm.embeddings.T,
-            }
-            best = np.maximum(sims["tfidf"], sims["minilm"])
+            for name in EMBEDDERS:
+                assert [s.text for s in sentences] == [s.text for s in docs[name].sentences]
+            sims = {name: docs[name].embeddings @ docs[name].embeddings.T for name in EMBEDDERS}
+            best = np.maximum(sims["tfidf"], sims["minilm"])  # POOL_EMBEDDERS
             articles = np.array([s.article for s in sentences])
             rows, cols = np.nonzero(np.triu(best >= BINS[0], k=1))
             seen: set[str] = set()
@@ -216,6 +219,10 @@ def default_rules() -> list[tuple[str, SupportRule]]:
         for close_shared in (0.3, 0.4, 0.5):
             name = f"(cos>=0.6 & shared>=0.6 | cos>={close} & shared>={close_shared}) & numbers"
             rules.append((name, SupportRule(0.6, 0.6, close, close_shared)))
+    # embedder=static's levels (conf/embedder/static.yaml: MiniLM's 0.6 and 0.85 carried over
+    # by matching quantiles), with the default's word and number checks
+    static = "(cos>=0.68 & shared>=0.6 | cos>=0.85 & shared>=0.3) & numbers (static levels)"
+    rules.append((static, SupportRule(0.68, 0.6, 0.85, 0.3)))
     return rules
 
 

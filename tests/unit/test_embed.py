@@ -204,3 +204,18 @@ def test_a_story_that_grows_by_one_article_embeds_only_its_new_sentences(tmp_pat
     before, after = (m["embedding_cache"] for m in manifests)
     assert (before["misses"], before["hits"]) == (len(old), 0)  # repeats embedded once
     assert (after["misses"], after["hits"]) == (len(new), len(old))
+
+
+@pytest.mark.slow
+def test_a_repeated_sentence_is_embedded_once_with_the_vector_it_has_alone(onnx_int8):
+    computed: list[str] = []
+    compute = onnx_int8._compute
+    onnx_int8._compute = lambda texts: computed.extend(texts) or compute(texts)
+    try:
+        texts = [SENTENCES[0], SENTENCES[4], SENTENCES[0], SENTENCES[4], SENTENCES[1]]
+        together = onnx_int8.encode(texts)
+        assert computed == [SENTENCES[0], SENTENCES[4], SENTENCES[1]]
+        for row, text in enumerate(texts):
+            assert np.array_equal(together[row], onnx_int8.encode([text])[0])
+    finally:
+        del onnx_int8._compute

@@ -12,16 +12,21 @@ import json
 from importlib import metadata
 
 
+def add_versions(digest, packages: tuple[str, ...]) -> None:
+    """Feeds the installed version of each package (or ``none``) to ``digest``."""
+    for package in packages:
+        try:
+            digest.update(f"{package}={metadata.version(package)};".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{package}=none;".encode())
+
+
 def model_fingerprint(model, backend: str) -> str:
     """The sentence-transformers ``model`` as run by ``backend``, by content."""
     import torch
 
     digest = hashlib.sha256()
-    for package in ("sentence-transformers", "transformers", "torch", "onnxruntime"):
-        try:
-            digest.update(f"{package}={metadata.version(package)};".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{package}=none;".encode())
+    add_versions(digest, ("sentence-transformers", "transformers", "torch", "onnxruntime"))
     digest.update(f"backend={backend};".encode())
     digest.update(repr(model).encode())  # modules, pooling mode, max length, normalisation
     tokenizer = model.tokenizer

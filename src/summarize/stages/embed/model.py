@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from summarize.params import Constraint, Interval, OneOf, ParameterError, check_params
+from summarize.params import Constraint, Flag, Interval, OneOf, ParameterError, check_params
 from summarize.stages.embed.cache import EntryStore
 from summarize.stages.embed.fingerprint import model_fingerprint, sentence_key
 from summarize.stages.embed.onnx import (
@@ -60,7 +60,8 @@ class SentenceTransformerEmbedder:
     onnx fp32) padding and kernel choice move a vector's last bits with the batch's other
     sentences (by less than 1e-6), so the cache answers a vector equal to a fresh one to that
     tolerance. 8-bit activations are scaled per batch, which moves vectors far more, so
-    onnx-int8 with ``batch_size>1`` keeps only the model in the cache, not the vectors.
+    onnx-int8 with ``batch_size>1`` keeps only the model in the cache, not the vectors;
+    ``cache_vectors=false`` keeps only the model whatever the backend.
     The model loads on first use so that building the configuration stays cheap.
     """
 
@@ -69,6 +70,7 @@ class SentenceTransformerEmbedder:
         "threads": Interval(1, integer=True, allow_none=True),
         "backend": OneOf(BACKENDS),
         "cache_max_mb": Interval(0, closed="neither", allow_none=True),
+        "cache_vectors": Flag(),
     }
 
     def __init__(
@@ -80,6 +82,7 @@ class SentenceTransformerEmbedder:
         backend: str = "onnx-int8",
         cache_dir: str | None = None,
         cache_max_mb: int | None = 2048,
+        cache_vectors: bool = True,
     ) -> None:
         self.model = model
         self.batch_size = batch_size
@@ -87,6 +90,7 @@ class SentenceTransformerEmbedder:
         self.threads = threads
         self.backend = backend
         self.cache_max_mb = cache_max_mb
+        self.cache_vectors = cache_vectors
         check_params(self, "embedder")
         if backend != "torch" and device != "cpu":
             raise ParameterError(
@@ -99,7 +103,7 @@ class SentenceTransformerEmbedder:
         if cache_dir:
             root = Path(cache_dir).expanduser()
             self._models = EntryStore(root / "models")
-            if backend != "onnx-int8" or self.effective_batch_size == 1:
+            if cache_vectors and (backend != "onnx-int8" or self.effective_batch_size == 1):
                 bound = cache_max_mb * 1024 * 1024 if cache_max_mb is not None else None
                 self._vectors = EntryStore(root / "vectors", bound)
         self._model = None
@@ -178,7 +182,7 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         if self._vectors is None:
-            return self._compute(texts)
+            return embed_once(self._compute, texts)
         found: dict[str, np.ndarray] = {}
         model_key, one_by_one = self.fingerprint(), self.effective_batch_size == 1
         keys = {text: sentence_key(model_key, one_by_one, text) for text in dict.fromkeys(texts)}
@@ -265,6 +269,19 @@ class SentenceTransformerEmbedder:
         if self._models is not None:
             self._models.put(self.fingerprint(), onnx_bytes)
         return onnx_bytes
+
+
+def embed_once(compute: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
+    """``compute(texts)``, with each distinct text computed once.
+
+    Wire copy repeats whole paragraphs across a cluster's articles; a sentence's vector depends
+    only on its text (one by one, or with a static model), so repeats are copied, not embedded.
+    """
+    unique = list(dict.fromkeys(texts))
+    if len(unique) == len(texts):
+        return compute(texts)
+    row = {text: number for number, text in enumerate(unique)}
+    return compute(unique)[[row[text] for text in texts]]
 
 
 def _torch_threads() -> int:
