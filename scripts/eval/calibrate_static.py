@@ -24,8 +24,8 @@ from scipy.stats import pearsonr, spearmanr
 
 from summarize.cli import compose_config
 from summarize.data import InputError
-from summarize.stages.ingest import ClusterFailure, read_clusters
 from summarize.run.worker import build_summarizer
+from summarize.stages.ingest import ClusterFailure, read_clusters
 
 LEVELS = {"duplicate": 0.8, "support": 0.6, "close_support": 0.85, "novelty": 0.7}
 """MiniLM's levels: ``dedup.threshold``, ``support_threshold``, ``support_close_threshold``,

@@ -5,7 +5,8 @@ wire story would (a byline on top, one paragraph dropped, a few words changed; t
 deterministic), summarizes each cluster with and without the copy using the default
 configuration, and reports ROUGE F1 for both, the drop, and how many copies were recognised.
 
-    python scripts/eval/copy_eval.py DATA.jsonl [--embedder tfidf|minilm|static] [--limit N] [overrides...]
+    python scripts/eval/copy_eval.py DATA.jsonl \
+        [--embedder tfidf|minilm|static] [--limit N] [overrides]
 
 Extra arguments are Hydra overrides (e.g. ``selector=lexrank budget.words=100``).
 """

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize.stages.embed.cache import EntryStore
-from summarize.stages.embed.static import StaticEmbedder
 from summarize.params import ParameterError
 from summarize.run.driver import SAMPLE_DIR, run
+from summarize.stages.embed.cache import EntryStore
+from summarize.stages.embed.static import StaticEmbedder
 
 from .conftest import compose_config
 

@@ -25,10 +25,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from summarize.params import Constraint, Interval, check_params
 from summarize.stages.embed.cache import EntryStore
 from summarize.stages.embed.fingerprint import add_versions
 from summarize.stages.embed.model import OFFLINE_MINILM, embed_once, resolve_model_path
-from summarize.params import Constraint, Interval, check_params
 
 log = logging.getLogger("summarize")
 
