@@ -137,18 +137,19 @@ class NightFeatures:
             out[start : start + len(a)] = score
         return out
 
-    def search_space(self, text_weight: float, dims: int, seed: int) -> np.ndarray:
-        """Dense unit rows where a dot product approximates the text+neural similarity: the
-        TF-IDF reduced by truncated SVD (latent semantic analysis) beside the neural vector, for
-        the nearest-neighbour search (the exact similarity then rescores the candidates)."""
-        neural_w = 1.0 - text_weight
-        parts = [np.sqrt(max(neural_w, 0.05)) * self.neural]
+    def search_space(self, weights: tuple[float, float, float], dims: int, seed: int) -> np.ndarray:
+        """Dense unit rows for the nearest-neighbour search: the TF-IDF reduced by truncated SVD
+        (latent semantic analysis) beside the neural vector, each scaled by its weight (the
+        exact similarity then rescores the candidates). The neural view keeps a little weight
+        even at 0, so that a night of short texts still finds neighbours."""
+        text_w, _, neural_w = weights
         components = min(dims, self.text.shape[1] - 1, len(self) - 1)
-        if text_weight > 0 and components >= 2:
+        reduced = np.zeros((len(self), 0), dtype=np.float32)
+        if text_w > 0 and components >= 2:
             svd = TruncatedSVD(n_components=components, algorithm="randomized", random_state=seed)
             reduced = normalize(svd.fit_transform(self.text)).astype(np.float32)
-            parts.append(np.sqrt(text_weight) * reduced)
-        return normalize(np.hstack(parts)).astype(np.float32)
+        search = np.hstack([np.sqrt(max(neural_w, 0.05)) * self.neural, np.sqrt(text_w) * reduced])
+        return normalize(search).astype(np.float32)
 
 
 def _row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:

@@ -78,10 +78,10 @@ class StoryGrouper:
 
     def __init__(
         self,
-        threshold: float = 0.3,
+        threshold: float = 0.1,
         linkage: str = "average",
         neighbours: int = 20,
-        text_weight: float = 0.5,
+        text_weight: float = 1.0,
         names_weight: float = 0.0,
         opening_sentences: int = 5,
         search_dims: int = 128,
@@ -136,7 +136,7 @@ class StoryGrouper:
     def graph(self, features: NightFeatures, dates: Sequence[str | None]) -> NeighbourGraph:
         """The candidate pairs (nearest neighbours) and their exact similarity."""
         n = len(features)
-        space = features.search_space(self.text_weight, self.search_dims, self.seed)
+        space = features.search_space(self.weights, self.search_dims, self.seed)
         rows, cols = nearest_neighbours(space, self.neighbours, self.seed)
         low, high, _, mutual = symmetric_edges(n, rows, cols, np.zeros(len(rows)))
         weights = features.similarity(low, high, self.weights)
