@@ -70,7 +70,7 @@ class _SumyTokenizer:
     """sumy's own Tokenizer wants NLTK data that cannot be downloaded here; same Punkt model."""
 
     def __init__(self) -> None:
-        from summarize.split import punkt_tokenizer
+        from summarize.stages.split import punkt_tokenizer
 
         self._sentences = punkt_tokenizer()
         self._word = re.compile(r"\w+(?:[-']\w+)*")
@@ -92,7 +92,7 @@ def peer_main(data: Path, budget: int) -> None:
     from sumy.summarizers.lex_rank import LexRankSummarizer
     from sumy.utils import get_stop_words
 
-    from summarize.evaluate import RougeEvaluator, mean_scores
+    from summarize.output.evaluate import RougeEvaluator, mean_scores
     from summarize.pipeline import peak_rss_mb
 
     started = time.perf_counter()

@@ -23,8 +23,8 @@ DEFAULT_SHAPES = ["a", "a@", "a.", "@a.", "[", "[a](", "**a ", "A-", "abc\n", "S
 
 def time_once(unit: str, size: int) -> float:
     """Seconds to clean one article made of ``unit`` repeated to ``size`` characters."""
-    from summarize.clean import BoilerplateCleaner
     from summarize.data import Article
+    from summarize.stages.clean import BoilerplateCleaner
 
     text = (unit * (size // len(unit) + 1))[:size]
     cleaner = BoilerplateCleaner(use_trafilatura=False, max_chars=None)

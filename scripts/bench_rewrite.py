@@ -33,10 +33,10 @@ from hydra.utils import instantiate
 
 from summarize.cli import compose_config
 from summarize.data import Briefing, Document
-from summarize.evaluate import RougeEvaluator
-from summarize.ingest import ClusterFailure, read_clusters
-from summarize.rewrite import Encoder, Rewriter
-from summarize.runner import build_summarizer
+from summarize.output.evaluate import RougeEvaluator
+from summarize.run.worker import build_summarizer
+from summarize.stages.ingest import ClusterFailure, read_clusters
+from summarize.stages.rewrite import Encoder, Rewriter
 
 METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f")
 

@@ -5,7 +5,7 @@
 
 Every configuration runs the command line in its own process, in the default pipeline (MiniLM
 with 8-bit weights on ONNX Runtime), with nothing cached (each worker exports and loads its own
-model, as a fresh machine would) and no scoring. The speed-ups are against ``runner=local``
+model, as a fresh machine would) and no scoring. The speed-ups are against ``executor=local``
 measured in the same invocation, so a machine loaded by other work slows every row alike (as
 far as it stays equally loaded); the load average before and after is printed with the table.
 Each run's ``summaries.jsonl`` is compared byte for byte with the local one.
@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 RUNNERS = {
-    "local": ["runner=local"],
-    "processes x1": ["runner=processes", "runner.workers=1"],
-    "processes x2": ["runner=processes", "runner.workers=2"],
-    "ray x1": ["runner=ray", "runner.workers=1"],
-    "ray x2": ["runner=ray", "runner.workers=2"],
+    "local": ["executor=local"],
+    "processes x1": ["executor=processes", "executor.workers=1"],
+    "processes x2": ["executor=processes", "executor.workers=2"],
+    "ray x1": ["executor=ray", "executor.workers=1"],
+    "ray x2": ["executor=ray", "executor.workers=2"],
 }
 
 
@@ -37,7 +37,7 @@ def run_once(data: Path, limit: int | None, name: str, overrides: list[str], roo
     command = [
         sys.executable, "-m", "summarize", f"input.path={data}", f"output.dir={out}",
         "output.formats=[jsonl]", "evaluation=none", "cache_dir=null", "run.progress=log",
-        "runner.timeout_s=null", *overrides,
+        "executor.timeout_s=null", *overrides,
     ]  # fmt: skip
     if limit is not None:
         command.append(f"input.limit={limit}")

@@ -24,10 +24,10 @@ from hydra.utils import instantiate
 
 from summarize.cli import compose_config
 from summarize.data import Article, Cluster
-from summarize.evaluate import mean_scores
-from summarize.ingest import ClusterFailure, read_clusters
+from summarize.output.evaluate import mean_scores
 from summarize.pipeline import Summarizer
-from summarize.runner import build_summarizer
+from summarize.run.worker import build_summarizer
+from summarize.stages.ingest import ClusterFailure, read_clusters
 
 BYLINE = "By Staff Writer, Wire Services"
 # A copy editor's touches: each replaced at most once per article.

@@ -4,8 +4,8 @@
 
 Prints one Markdown row per file: briefings, the share whose first sentence opens with a
 quotation mark, with a pronoun, and either, plus ROUGE from the run's manifest.json when it is
-there. The pronoun list is written out here, separately from ``summarize.context``, so the
-measure does not grade the code with its own rule.
+there. The pronoun list is written out here, separately from
+``summarize.stages.order.context``, so the measure does not grade the code with its own rule.
 """
 
 from __future__ import annotations

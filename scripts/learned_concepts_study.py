@@ -35,11 +35,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from summarize.cli import compose_config
 from summarize.data import Article, Candidates
-from summarize.evaluate import mean_scores
-from summarize.ingest import ClusterFailure, read_clusters
+from summarize.output.evaluate import mean_scores
 from summarize.pipeline import Summarizer
-from summarize.runner import build_summarizer
-from summarize.select import ConceptCoverageSelector, bigram_concepts
+from summarize.run.worker import build_summarizer
+from summarize.stages.features import bigram_concepts
+from summarize.stages.ingest import ClusterFailure, read_clusters
+from summarize.stages.select.selectors import ConceptCoverageSelector
 
 Concept = tuple[str, str]
 Row = tuple[int, int, str]  # source, position in its article, text

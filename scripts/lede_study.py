@@ -5,14 +5,14 @@ For every briefing of a run with the default configuration, this scores each can
 rule by the share of the lede's bigrams that the reference summaries use (ROUGE-2 precision
 against the references, averaged over them): a lede that states what the summary writers
 found most important scores high. Only the briefing's own sentences that may open a briefing
-(``summarize.context.can_lead``) are eligible, as in the orderer.
+(``summarize.stages.order.context.can_lead``) are eligible, as in the orderer.
 
     python scripts/lede_study.py DATA.jsonl [--budget 250] [--limit N] [overrides...]
 
 Rules: ``centrality`` (cosine to the cluster's centroid), ``centrality+lead/B`` (plus
 ``B / (1 + position)``), ``earliest`` (lowest position), ``centrality+relevance`` (plus the
 query relevance in [0, 1], focused briefings only) and ``shipped``
-(``summarize.order.lede_of``, what briefings open on).
+(``summarize.stages.order.order.lede_of``, what briefings open on).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import numpy as np
 from hydra.utils import instantiate
 
 from summarize.cli import compose_config
-from summarize.context import can_lead
 from summarize.data import Candidates, sentence_key
-from summarize.ingest import ClusterFailure, read_clusters
-from summarize.order import lede_of
-from summarize.runner import build_summarizer
+from summarize.run.worker import build_summarizer
+from summarize.stages.ingest import ClusterFailure, read_clusters
+from summarize.stages.order.context import can_lead
+from summarize.stages.order.order import lede_of
 
 LEAD_BONUSES = (0.1, 0.2, 0.3, 0.5, 1.0)
 

@@ -28,15 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from summarize.clean import BoilerplateCleaner
 from summarize.data import Document
-from summarize.dedup import RedundancyRemover, SupportRule
-from summarize.embed import SentenceTransformerEmbedder, TfidfEmbedder
-from summarize.ingest import read_clusters
-from summarize.order import PositionOrderer
 from summarize.pipeline import Summarizer
-from summarize.select import LeadSelector
-from summarize.split import PunktSplitter
+from summarize.stages.clean import BoilerplateCleaner
+from summarize.stages.dedup import RedundancyRemover, SupportRule
+from summarize.stages.embed import SentenceTransformerEmbedder, TfidfEmbedder
+from summarize.stages.ingest import read_clusters
+from summarize.stages.order.order import PositionOrderer
+from summarize.stages.select.selectors import LeadSelector
+from summarize.stages.split import PunktSplitter
 
 LABELS = Path(__file__).with_name("provenance_labels.tsv")
 SEED = 11

@@ -8,9 +8,9 @@ import pytest
 from omegaconf import DictConfig
 
 from summarize import cli
-from summarize.embed import SentenceTransformerEmbedder
-from summarize.ingest import read_clusters
-from summarize.runner import SAMPLE_DIR
+from summarize.run.driver import SAMPLE_DIR
+from summarize.stages.embed import SentenceTransformerEmbedder
+from summarize.stages.ingest import read_clusters
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -28,7 +28,7 @@ def sample_cluster():
 
 def summarizer_per_option(out: Path, group: str, options: tuple[str, ...], *overrides: str) -> dict:
     """``{option: Summarizer}`` for each option of one config group, the rest as configured."""
-    from summarize.runner import build_summarizer
+    from summarize.run.worker import build_summarizer
 
     return {
         option: build_summarizer(compose_config(out, *overrides, f"{group}={option}"))
@@ -40,7 +40,7 @@ def summaries_per_option(
     out: Path, input_path: Path, group: str, options: tuple[str, ...], *overrides: str
 ) -> list[bytes]:
     """The bytes of ``summaries.jsonl`` from a run per option of one config group."""
-    from summarize.runner import run
+    from summarize.run.driver import run
 
     outputs = []
     for option in options:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize.runner import SAMPLE_DIR, run
+from summarize.run.driver import SAMPLE_DIR, run
 
 from .conftest import compose_config
 

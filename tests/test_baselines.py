@@ -15,15 +15,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize.baselines import SUMY_METHODS, GreedyOracleSelector, SumySelector
 from summarize.cli import compose_config
 from summarize.data import Candidates, sentence_key
-from summarize.dedup import RedundancyRemover
-from summarize.evaluate import RougeEvaluator
-from summarize.ingest import read_clusters
+from summarize.output.evaluate import RougeEvaluator
 from summarize.params import ParameterError
-from summarize.runner import build_summarizer
-from summarize.select import LeadSelector
+from summarize.run.worker import build_summarizer
+from summarize.stages.dedup import RedundancyRemover
+from summarize.stages.ingest import read_clusters
+from summarize.stages.select.baselines import SUMY_METHODS, GreedyOracleSelector, SumySelector
+from summarize.stages.select.selectors import LeadSelector
 
 pytest.importorskip("sumy")
 
@@ -78,7 +78,7 @@ def test_sumy_selectors_respect_the_budget(method: str, candidates, merged) -> N
 @pytest.mark.parametrize("method", ["lexrank", "textrank", "lsa"])
 def test_full_ranking_agrees_with_sumy_top_k(method: str, candidates) -> None:
     """The one-call ranking holds the same sentences sumy returns when asked for k of them."""
-    from summarize.baselines import _sumy_document
+    from summarize.stages.select.baselines import _sumy_document
 
     selector = SumySelector(method)
     sentences = candidates[1].document.sentences
@@ -202,7 +202,7 @@ def test_lsa_gives_the_same_summary_whatever_the_hash_seed(candidates) -> None:
     """sumy numbers LSA terms in set order, so each process could pick differently."""
     script = (
         "import json, sys\n"
-        "from summarize.baselines import SumySelector\n"
+        "from summarize.stages.select.baselines import SumySelector\n"
         "from summarize.data import Sentence\n"
         "texts = json.loads(sys.stdin.read())\n"
         "sentences = [Sentence(text=t, article=0, position=i) for i, t in enumerate(texts)]\n"

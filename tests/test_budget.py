@@ -4,8 +4,8 @@ import doctest
 
 import numpy as np
 
-import summarize.budget as budget
-from summarize.budget import best_open, fill_budget, greedy_fill
+import summarize.stages.select.budget as budget
+from summarize.stages.select.budget import best_open, fill_budget, greedy_fill
 
 
 def test_fill_budget_skips_what_would_overrun_and_goes_on():

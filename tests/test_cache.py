@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from summarize.cache import EntryStore, pack
+from summarize.stages.embed.cache import EntryStore, pack
 
 
 def key(number: int) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import summarize
-from summarize.clean import BoilerplateCleaner
 from summarize.data import Article, count_words
+from summarize.stages.clean import BoilerplateCleaner
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "scraped"

@@ -7,6 +7,7 @@ experiment's sweep are composed through Hydra and instantiated. Building must no
 
 from __future__ import annotations
 
+import importlib.util
 import pickle
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from summarize.cli import _renamed_arguments, compose_config, renamed_overrides
 from summarize.config import register_configs
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
@@ -30,7 +32,10 @@ STAGE_METHODS = {
     "selector": "select",
     "orderer": "order",
     "rewriter": "rewrite",
+    "update": "transform",
+    "focus": "weigh",
     "evaluation": "score",
+    "executor": "map",
 }
 MODEL_REQUIRED = "/nonexistent/model"
 """For options whose ``model`` is ``???``: a path that cannot load, so loading would show."""
@@ -92,6 +97,8 @@ def _clean_hydra():
 def test_every_stage_option_composes_and_builds_without_loading(
     group: str, option: str, tmp_path: Path
 ) -> None:
+    if (group, option) == ("executor", "ray") and importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray is not installed (pip install -e '.[ray]')")
     cfg = _compose(tmp_path, [f"{group}={option}"])
     stages = _build_stages(cfg)
     if group == "evaluation" and option == "none":
@@ -137,3 +144,48 @@ def test_every_experiment_job_composes_and_builds_without_loading(
         OmegaConf.to_container(OmegaConf.masked_copy(job_cfg, _job_keys(job_cfg)), resolve=True)
         stages = _build_stages(job_cfg)
         assert set(STAGE_METHODS) - {"rewriter"} <= set(stages), job
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("runner=processes", "executor=processes"),
+        ("runner.workers=4", "executor.workers=4"),
+        ("+runner.address=auto", "+executor.address=auto"),
+        ("~runner", "~executor"),
+        ("runner=local,processes", "executor=local,processes"),
+    ],
+)
+def test_the_old_runner_group_still_works_with_a_warning_naming_the_new_spelling(
+    old: str, new: str, capsys
+) -> None:
+    assert renamed_overrides([old, "selector=mmr", "run.force=true"]) == [
+        new,
+        "selector=mmr",
+        "run.force=true",
+    ]
+    warning = capsys.readouterr().err
+    assert warning == f"summarize: '{old}' is deprecated, write '{new}'\n"
+
+
+def test_a_cron_line_with_the_old_runner_group_composes_the_new_executor(tmp_path, capsys):
+    cfg = compose_config(
+        f"output.dir={tmp_path}", "runner=processes", "runner.workers=4", "runner.timeout_s=60"
+    )
+    assert "runner" not in cfg
+    assert cfg.executor._target_.endswith("processes.ProcessExecutor")
+    assert (cfg.executor.workers, cfg.executor.timeout_s) == (4, 60)
+    assert capsys.readouterr().err.count("deprecated") == 3
+    # the command line's own arguments are respelled the same way, its options left alone
+    assert _renamed_arguments(["--cfg", "job", "runner=ray", "-m"]) == [
+        "--cfg",
+        "job",
+        "executor=ray",
+        "-m",
+    ]
+
+
+def test_names_that_only_start_like_the_old_group_are_left_alone(capsys):
+    kept = ["runners=2", "run.progress=log", "hydra.run.dir=x", "executor=local"]
+    assert renamed_overrides(kept) == kept
+    assert capsys.readouterr().err == ""

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.clean import BoilerplateCleaner
-from summarize.context import (
+from summarize.data import Article, Cluster
+from summarize.pipeline import Summarizer
+from summarize.stages.clean import BoilerplateCleaner
+from summarize.stages.dedup import RedundancyRemover
+from summarize.stages.embed import TfidfEmbedder
+from summarize.stages.order.context import (
     can_lead,
     needs_context,
     orphans,
     short_names,
     unresolved_short_names,
 )
-from summarize.data import Article, Cluster
-from summarize.dedup import RedundancyRemover
-from summarize.embed import TfidfEmbedder
-from summarize.order import PositionOrderer
-from summarize.pipeline import Summarizer
-from summarize.select import ConceptCoverageSelector
-from summarize.split import PunktSplitter
+from summarize.stages.order.order import PositionOrderer
+from summarize.stages.select.selectors import ConceptCoverageSelector
+from summarize.stages.split import PunktSplitter
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,15 @@ import re
 import numpy as np
 import pytest
 
-from summarize.clean import BoilerplateCleaner
-from summarize.copies import CopyDetector
 from summarize.data import Article, Cluster
-from summarize.dedup import RedundancyRemover
-from summarize.embed import TfidfEmbedder
-from summarize.order import PositionOrderer
 from summarize.pipeline import Summarizer
-from summarize.select import ConceptCoverageSelector, concept_weights
-from summarize.split import PunktSplitter
+from summarize.stages.clean import BoilerplateCleaner
+from summarize.stages.copies import CopyDetector
+from summarize.stages.dedup import RedundancyRemover
+from summarize.stages.embed import TfidfEmbedder
+from summarize.stages.order.order import PositionOrderer
+from summarize.stages.select.selectors import ConceptCoverageSelector, concept_weights
+from summarize.stages.split import PunktSplitter
 
 WIRE = (
     "HARLOW BAY (Tidewire) - A cargo ship carrying 40,000 tonnes of grain ran aground on the "

@@ -3,14 +3,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from summarize.clean import BoilerplateCleaner
 from summarize.data import sentence_key
-from summarize.dedup import RedundancyRemover
-from summarize.order import PositionOrderer
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.select import LeadSelector
-from summarize.split import PunktSplitter
+from summarize.stages.clean import BoilerplateCleaner
+from summarize.stages.dedup import RedundancyRemover
+from summarize.stages.order.order import PositionOrderer
+from summarize.stages.select.selectors import LeadSelector
+from summarize.stages.split import PunktSplitter
 
 
 def prepare(cluster, embedder, threshold=0.8):
@@ -81,7 +81,7 @@ def test_threshold_must_be_a_similarity():
 
 
 def test_support_rule_needs_shared_words_and_numbers():
-    from summarize.dedup import SupportRule
+    from summarize.stages.dedup import SupportRule
 
     rule = SupportRule()
     a = "The council voted 7 to 2 on Monday to close the Brackenfield landfill."
@@ -98,7 +98,7 @@ def test_support_rule_needs_shared_words_and_numbers():
 
 def test_articles_on_the_same_topic_are_not_tagged_as_stating_a_different_fact():
     from summarize.data import Article, Cluster
-    from summarize.embed import TfidfEmbedder
+    from summarize.stages.embed import TfidfEmbedder
 
     texts = [
         "Talks between the two foreign ministers on the ceasefire will take place in Geneva on "

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from summarize.embed import SentenceTransformerEmbedder
 from summarize.params import ParameterError
-from summarize.runner import run
+from summarize.run.driver import run
+from summarize.stages.embed import SentenceTransformerEmbedder
 
 from .conftest import compose_config
 
@@ -31,14 +32,27 @@ def nearest_neighbours(vectors: np.ndarray) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def onnx_int8() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(backend="onnx-int8")
+def torch_minilm() -> SentenceTransformerEmbedder:
+    """MiniLM unquantized on PyTorch: the reference the ONNX backends are measured against."""
+    return SentenceTransformerEmbedder(backend="torch")
+
+
+def test_the_class_defaults_are_what_users_get(minilm):
+    """The ``minilm`` fixture (the class's defaults) is the embedder ``conf/embedder/minilm``
+    builds, so tests on it test the backend users run."""
+    from hydra.utils import instantiate
+
+    configured = instantiate(compose_config(Path("unused"), "cache_dir=null").embedder)
+    assert vars(configured).keys() == vars(minilm).keys()
+    for name in ("model", "batch_size", "device", "threads", "backend", "cache_dir"):
+        assert getattr(configured, name) == getattr(minilm, name), name
+    assert minilm.backend == "onnx-int8" and minilm.effective_batch_size == 1
 
 
 @pytest.mark.slow
-def test_onnx_backend_gives_the_torch_vectors(minilm):
+def test_onnx_backend_gives_the_torch_vectors(torch_minilm):
     onnx = SentenceTransformerEmbedder(backend="onnx")
-    expected = minilm.encode(SENTENCES)
+    expected = torch_minilm.encode(SENTENCES)
     vectors = onnx.encode(SENTENCES)
     assert vectors.shape == expected.shape == (len(SENTENCES), 384)
     assert np.abs(vectors - expected).max() < 1e-5
@@ -46,9 +60,9 @@ def test_onnx_backend_gives_the_torch_vectors(minilm):
 
 
 @pytest.mark.slow
-def test_int8_backend_is_quantized_yet_keeps_the_paraphrases_together(minilm, onnx_int8):
-    expected = minilm.encode(SENTENCES)
-    vectors = onnx_int8.encode(SENTENCES)
+def test_int8_backend_is_quantized_yet_keeps_the_paraphrases_together(torch_minilm, minilm):
+    expected = torch_minilm.encode(SENTENCES)
+    vectors = minilm.encode(SENTENCES)
     cosines = (vectors * expected).sum(axis=1)
     assert np.abs(vectors - expected).max() > 1e-4  # the 8-bit weights really are in use
     assert cosines.min() > 0.95
@@ -57,11 +71,11 @@ def test_int8_backend_is_quantized_yet_keeps_the_paraphrases_together(minilm, on
 
 
 @pytest.mark.slow
-def test_int8_vector_does_not_depend_on_the_other_sentences(onnx_int8):
+def test_int8_vector_does_not_depend_on_the_other_sentences(minilm):
     # 8-bit activations are scaled per batch, hence batches of one and these exact equalities.
-    assert onnx_int8.batch_size == 1
-    alone = onnx_int8.encode(SENTENCES[2:3])
-    among = onnx_int8.encode(list(reversed(SENTENCES)))
+    assert minilm.effective_batch_size == 1
+    alone = minilm.encode(SENTENCES[2:3])
+    among = minilm.encode(list(reversed(SENTENCES)))
     assert np.array_equal(alone[0], among[len(SENTENCES) - 3])
     two_threads = SentenceTransformerEmbedder(backend="onnx-int8", threads=2)
     one_thread = SentenceTransformerEmbedder(backend="onnx-int8", threads=1)
@@ -121,9 +135,11 @@ def test_onnx_backends_refuse_another_device():
 
 
 def test_batch_size_defaults_by_backend_and_a_given_one_is_kept():
-    assert SentenceTransformerEmbedder(backend="onnx-int8").batch_size == 1
-    assert SentenceTransformerEmbedder(backend="onnx").batch_size == 16
-    assert SentenceTransformerEmbedder(backend="onnx-int8", batch_size=4).batch_size == 4
+    assert SentenceTransformerEmbedder(backend="onnx-int8").effective_batch_size == 1
+    assert SentenceTransformerEmbedder(backend="onnx").effective_batch_size == 16
+    given = SentenceTransformerEmbedder(backend="onnx-int8", batch_size=4)
+    assert given.effective_batch_size == given.batch_size == 4
+    assert SentenceTransformerEmbedder().batch_size is None  # parameters stored as given
 
 
 @pytest.mark.slow
@@ -151,7 +167,7 @@ def test_cached_run_writes_the_same_summaries_and_says_it_used_the_cache(tmp_pat
 
 def test_a_story_that_grows_by_one_article_embeds_only_its_new_sentences(tmp_path):
     from summarize.data import Article
-    from summarize.runner import build_summarizer
+    from summarize.run.worker import build_summarizer
 
     articles = [
         "The Ostrey Street bridge collapsed into the river early on Tuesday. Three people were "

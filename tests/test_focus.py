@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from summarize.data import Cluster
-from summarize.focus import IgnoreQuery, QueryFocus, query_concepts, query_relevance
-from summarize.ingest import ClusterFailure, input_files, read_clusters
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.runner import build_summarizer, run
+from summarize.run.driver import run
+from summarize.run.worker import build_summarizer
+from summarize.stages.focus import IgnoreQuery, QueryFocus, query_concepts, query_relevance
+from summarize.stages.ingest import ClusterFailure, input_files, read_clusters
 
 from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 

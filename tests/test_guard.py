@@ -7,9 +7,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from summarize.embed import SentenceTransformerEmbedder
-from summarize.guard import FactGuard
-from summarize.split import punkt_tokenizer
+from summarize.stages.embed import SentenceTransformerEmbedder
+from summarize.stages.rewrite.guard import FactGuard
+from summarize.stages.split import punkt_tokenizer
 
 ARTICLES = [
     "Flooding closed the Harbour Bridge in Millbrook on Tuesday after engineers found 14 cracks "

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize.cache import pack, unpack
-from summarize.ingest import ClusterFailure, read_clusters
-from summarize.safe_text import markdown_text, printable
+from summarize.output.safe_text import markdown_text, printable
+from summarize.stages.embed.cache import pack, unpack
+from summarize.stages.ingest import ClusterFailure, read_clusters
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -231,7 +231,7 @@ def test_damaged_cache_is_repaired_and_gives_the_clean_run_output(tmp_path):
 
 @pytest.mark.slow
 def test_model_that_passes_its_checksum_but_does_not_load_is_exported_again(tmp_path):
-    from summarize.embed import SentenceTransformerEmbedder
+    from summarize.stages.embed import SentenceTransformerEmbedder
 
     first = SentenceTransformerEmbedder(backend="onnx-int8", cache_dir=str(tmp_path))
     first.encode(STORY)

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from summarize.data import Cluster, InputError
-from summarize.ingest import ClusterFailure, count_clusters, read_clusters
+from summarize.stages.ingest import ClusterFailure, count_clusters, read_clusters
 
 
 def write_jsonl(path, lines):

@@ -7,10 +7,10 @@ from typing import ClassVar
 import pytest
 
 import summarize.params as params
-from summarize.clean import BoilerplateCleaner
-from summarize.embed import SentenceTransformerEmbedder, TfidfEmbedder
 from summarize.params import Flag, Interval, OneOf, ParameterError, check_params
-from summarize.split import PunktSplitter
+from summarize.stages.clean import BoilerplateCleaner
+from summarize.stages.embed import SentenceTransformerEmbedder, TfidfEmbedder
+from summarize.stages.split import PunktSplitter
 
 
 @pytest.mark.parametrize(

@@ -28,13 +28,13 @@ from summarize.data import (
     Sentence,
     count_words,
 )
-from summarize.rewrite import (
+from summarize.stages.rewrite import (
     GuardedRewriter,
     LlamaCppRewriter,
     NoRewriter,
     TransformersRewriter,
 )
-from summarize.split import punkt_tokenizer
+from summarize.stages.split import punkt_tokenizer
 
 CONF = Path(__file__).resolve().parents[1] / "conf" / "rewriter"
 

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from summarize.runner import SAMPLE_DIR, ClusterWorker, build_summarizer, run
-from summarize.store import RunLock
+from summarize.run.driver import SAMPLE_DIR, run
+from summarize.run.store import RunLock
+from summarize.run.worker import ClusterWorker, build_summarizer
 
 from .conftest import compose_config
 
@@ -233,7 +234,7 @@ def test_a_second_run_into_a_held_folder_is_refused_and_touches_nothing(referenc
     ("overrides", "message"),
     [
         (["input.path=/no/such/inbox"], "input.path=/no/such/inbox: no such file or folder"),
-        (["budget.words=0"], "budget.words=0: give a positive number of words"),
+        (["budget.words=0"], "budget.words must be a whole number >= 1, got 0"),
         (["rewriter=transformers"], "rewriter.model is required: pass rewriter.model="),
         (["rewriter=llama_cpp", "rewriter.model=/no/model.gguf"],
          "rewriter.model=/no/model.gguf: no such file or folder"),

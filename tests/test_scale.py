@@ -20,10 +20,12 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from summarize.clean import BoilerplateCleaner
 from summarize.data import Article
-from summarize.executors import ProcessExecutor, with_threads
-from summarize.runner import ClusterWorker, build_summarizer, run
+from summarize.run.driver import run
+from summarize.run.executors.base import with_threads
+from summarize.run.executors.processes import ProcessExecutor
+from summarize.run.worker import ClusterWorker, build_summarizer
+from summarize.stages.clean import BoilerplateCleaner
 
 from .conftest import compose_config
 from .test_runner import inbox, records
@@ -203,18 +205,18 @@ def test_the_local_runner_stops_a_hung_cluster_and_goes_on(reference, tmp_path):
     assert unsourced(records(tmp_path / "out")) == unsourced(wanted)  # another inbox file
 
 
-def test_runner_ray_without_ray_says_what_to_install(tmp_path):
+def test_executor_ray_without_ray_says_what_to_install(tmp_path):
     fake = tmp_path / "no-ray" / "ray"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise ImportError('No module named ray')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake.parent), str(ROOT / "src")])}
     result = subprocess.run(
-        [sys.executable, "-m", "summarize", "runner=ray", f"output.dir={tmp_path / 'out'}"],
+        [sys.executable, "-m", "summarize", "executor=ray", f"output.dir={tmp_path / 'out'}"],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "summarize: runner: runner=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
+        "summarize: executor: executor=ray needs Ray: pip install -e '.[ray]' (or pip install ray)"
     ]
     assert not (tmp_path / "out" / "summaries.jsonl").exists()
 
@@ -222,15 +224,19 @@ def test_runner_ray_without_ray_says_what_to_install(tmp_path):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("runner.workers=0", "runner.workers=0: give a positive whole number"),
-        ("runner.max_tries=0", "runner.max_tries=0: give a positive whole number"),
-        ("runner.timeout_s=-1", "runner.timeout_s=-1: give a positive number of seconds"),
-        ("runner.start_method=fork", "runner.start_method=fork: give spawn or forkserver"),
+        ("executor.workers=0", "executor.workers must be a whole number >= 1 or null, got 0"),
+        ("executor.max_tries=0", "executor.max_tries must be a whole number >= 1, got 0"),
+        ("executor.timeout_s=-1", "executor.timeout_s must be a number > 0 or null, got -1"),
+        ("executor.start_method=fork",
+         "executor.start_method must be one of 'spawn', 'forkserver', got 'fork'"),
+        # a cron line from before the rename: told the new spelling, then checked the same way
+        ("runner.workers=0", "'runner.workers=0' is deprecated, write 'executor.workers=0'\n"
+         "summarize: executor: executor.workers must be a whole number >= 1 or null, got 0"),
     ],
-)
-def test_bad_runner_settings_are_refused_before_any_work(override, message, tmp_path):
+)  # fmt: skip
+def test_bad_executor_settings_are_refused_before_any_work(override, message, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "summarize", "runner=processes", override,
+        [sys.executable, "-m", "summarize", "executor=processes", override,
          f"output.dir={tmp_path / 'out'}"],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )  # fmt: skip

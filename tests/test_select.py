@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from summarize.clean import BoilerplateCleaner
-from summarize.dedup import RedundancyRemover
-from summarize.embed import TfidfEmbedder
-from summarize.order import ChronologicalOrderer, PositionOrderer
 from summarize.pipeline import Summarizer
-from summarize.select import (
+from summarize.stages.clean import BoilerplateCleaner
+from summarize.stages.dedup import RedundancyRemover
+from summarize.stages.embed import TfidfEmbedder
+from summarize.stages.order.order import ChronologicalOrderer, PositionOrderer
+from summarize.stages.select.selectors import (
     CentroidSelector,
     ConceptCoverageSelector,
     LeadSelector,
@@ -15,7 +15,7 @@ from summarize.select import (
     SubmodularSelector,
     TextRankSelector,
 )
-from summarize.split import PunktSplitter
+from summarize.stages.split import PunktSplitter
 
 SELECTORS = [
     LeadSelector(),

@@ -1,5 +1,5 @@
 from summarize.data import Article
-from summarize.split import PunktSplitter
+from summarize.stages.split import PunktSplitter
 
 TEXT = (
     "WASHINGTON\n\n"

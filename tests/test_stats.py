@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from summarize.stats import bootstrap_ci, paired_bootstrap_test, paired_permutation_test
+from summarize.leaderboard.stats import bootstrap_ci, paired_bootstrap_test, paired_permutation_test
 
 TESTS = [paired_permutation_test, paired_bootstrap_test]
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from summarize.data import Article, Cluster
-from summarize.ingest import ClusterFailure, read_clusters
-from summarize.novelty import NoveltyFilter
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.runner import run
+from summarize.run.driver import run
+from summarize.stages.ingest import ClusterFailure, read_clusters
+from summarize.stages.update import UpdateFilter
 
 from .conftest import FIXTURES, compose_config, summaries_per_option, summarizer_per_option
 
@@ -149,11 +149,11 @@ def test_new_and_previous_articles_may_not_share_an_index():
         Cluster(id="c", articles=(article,), source="x", previous_articles=(article,))
 
 
-def test_novelty_filter_refuses_bad_parameters():
+def test_update_filter_refuses_bad_parameters():
     with pytest.raises(ParameterError, match=r"update\.similarity"):
-        NoveltyFilter(similarity=1.5)
+        UpdateFilter(similarity=1.5)
     with pytest.raises(ParameterError, match=r"update\.concepts"):
-        NoveltyFilter(concepts="some")
+        UpdateFilter(concepts="some")
 
 
 def test_a_second_night_briefs_only_what_the_first_did_not(summarizers):
@@ -169,12 +169,26 @@ def test_a_second_night_briefs_only_what_the_first_did_not(summarizers):
     first = summarizers["auto"].summarize(night1)
     assert "update" not in first.details and "Monday" in first.text  # a full briefing
 
-    tonight = Cluster(id=cluster.id, articles=cluster.articles + night1.articles[:1], source="2")
+    resent = dataclasses.replace(night1.articles[0], index=3)  # its place in tonight's inbox
+    tonight = Cluster(id=cluster.id, articles=(*cluster.articles, resent), source="2")
     update = tonight.with_previous(
         night1.articles, [s.text for s in first.sentences], since="2026-11-30"
     )
     assert [a.index for a in update.articles] == [0, 1, 2]  # the re-sent article is not news
-    assert [a.index for a in update.previous_articles] == [3, 4, 5]
+    # it keeps its place; the other article read last night is numbered after tonight's
+    assert [a.index for a in update.previous_articles] == [3, 4]
     second = summarizers["auto"].summarize(update)
-    assert second.details["update"] == {"since": "2026-11-30", "previous_articles": 3}
+    assert second.details["update"] == {"since": "2026-11-30", "previous_articles": 2}
     assert "Catterall" in second.text and "Monday" not in second.text
+
+
+def test_a_cluster_whose_every_article_was_read_stays_a_full_briefing_with_a_warning():
+    cluster = ferry_cluster()
+    read = cluster.articles
+    again = dataclasses.replace(cluster, previous_articles=()).with_previous(
+        read, since="2026-11-30"
+    )
+    assert not again.has_previous and again.articles == cluster.articles
+    assert again.warnings[-1] == (
+        "no new article since the briefing of 2026-11-30; this is the full briefing again"
+    )

@@ -10,22 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from summarize.baselines import GreedyOracleSelector, SumySelector
 from summarize.cli import UsageError, check_config
-from summarize.copies import CopyDetector
-from summarize.dedup import RedundancyRemover, SupportRule
-from summarize.executors import ProcessExecutor
-from summarize.focus import QueryFocus
-from summarize.guard import FactGuard
-from summarize.novelty import NoveltyFilter
-from summarize.order import ChronologicalOrderer, PositionOrderer, SalienceOrderer
 from summarize.params import ParameterError
 from summarize.pipeline import Summarizer
-from summarize.rewrite.llama_cpp_backend import LlamaCppRewriter
-from summarize.rewrite.mapreduce import GuardedRewriter
-from summarize.rewrite.transformers_backend import TransformersRewriter
-from summarize.runner import LocalExecutor
-from summarize.select import (
+from summarize.run.executors.local import LocalExecutor
+from summarize.run.executors.processes import ProcessExecutor
+from summarize.stages.copies import CopyDetector
+from summarize.stages.dedup import RedundancyRemover, SupportRule
+from summarize.stages.focus import QueryFocus
+from summarize.stages.order.order import ChronologicalOrderer, PositionOrderer, SalienceOrderer
+from summarize.stages.rewrite.guard import FactGuard
+from summarize.stages.rewrite.llama_cpp_backend import LlamaCppRewriter
+from summarize.stages.rewrite.mapreduce import GuardedRewriter
+from summarize.stages.rewrite.transformers_backend import TransformersRewriter
+from summarize.stages.select.baselines import GreedyOracleSelector, SumySelector
+from summarize.stages.select.selectors import (
     CentroidSelector,
     ConceptCoverageSelector,
     LexRankSelector,
@@ -33,7 +32,8 @@ from summarize.select import (
     SubmodularSelector,
     TextRankSelector,
 )
-from summarize.split import PunktSplitter
+from summarize.stages.split import PunktSplitter
+from summarize.stages.update import UpdateFilter
 
 from .conftest import compose_config
 
@@ -57,7 +57,7 @@ STAGES = [
     PositionOrderer,
     ChronologicalOrderer,
     SalienceOrderer,
-    NoveltyFilter,
+    UpdateFilter,
     QueryFocus,
     PunktSplitter,
     CopyDetector,
@@ -91,9 +91,9 @@ STAGES = [
         (lambda: SupportRule(close_threshold=1.5), "support.close_threshold"),
         (lambda: PositionOrderer(readable="no"), "orderer.readable"),
         (lambda: SalienceOrderer(readable=1), "orderer.readable"),
-        (lambda: NoveltyFilter(similarity=0.0), "update.similarity"),
-        (lambda: NoveltyFilter(concepts="some"), "update.concepts"),
-        (lambda: NoveltyFilter(background="yes"), "update.background"),
+        (lambda: UpdateFilter(similarity=0.0), "update.similarity"),
+        (lambda: UpdateFilter(concepts="some"), "update.concepts"),
+        (lambda: UpdateFilter(background="yes"), "update.background"),
         (lambda: QueryFocus(weight=-1.0), "focus.weight"),
         (lambda: QueryFocus(concept_boost=-0.5), "focus.concept_boost"),
         (lambda: PunktSplitter(language="klingon"), "splitter.language"),
@@ -109,8 +109,8 @@ STAGES = [
         (lambda: LlamaCppRewriter("m.gguf", **PROMPTS, context=0), "rewriter.context"),
         (lambda: LlamaCppRewriter("m.gguf", **PROMPTS, context=100), "rewriter.context"),
         (lambda: Summarizer(*[None] * 6, budget_words=0), "budget.words"),
-        (lambda: ProcessExecutor(workers=0), "runner.workers"),
-        (lambda: LocalExecutor(timeout_s=-1), "runner.timeout_s"),
+        (lambda: ProcessExecutor(workers=0), "executor.workers"),
+        (lambda: LocalExecutor(timeout_s=-1), "executor.timeout_s"),
     ],
 )
 def test_a_bad_value_is_refused_at_construction_naming_its_key(build, key):
@@ -181,7 +181,7 @@ def test_the_cli_shows_a_bug_with_its_traceback(tmp_path):
     ("override", "message"),
     [
         ("+selector.min_dff=3", "unexpected keyword argument 'min_dff'"),
-        ("selector._target_=summarize.select.NoSuchSelector", "NoSuchSelector"),
+        ("selector._target_=summarize.stages.select.selectors.NoSuchSelector", "NoSuchSelector"),
         ("selector.min_df=0", "selector.min_df must be a whole number >= 1, got 0"),
     ],
 )

@@ -4,9 +4,10 @@ from pathlib import Path
 import pytest
 
 from summarize.data import Article, Briefing, BriefingSentence, Cluster
-from summarize.evaluate import RougeEvaluator, truncate_words
-from summarize.store import RunFolder, cluster_name
-from summarize.write import BriefingWriter, IndexEntry, render_index
+from summarize.output.evaluate import RougeEvaluator, truncate_words
+from summarize.output.index import IndexEntry, render_index
+from summarize.output.render import BriefingRenderer
+from summarize.run.store import RunFolder, cluster_name
 
 CLUSTER = Cluster(
     id="../etc/passwd <x>",
@@ -38,7 +39,7 @@ def test_cluster_names_cannot_escape_the_output_folder_and_never_collide():
 
 
 def test_writer_records_provenance_and_renders_safely():
-    record_line, files = BriefingWriter().render(BRIEFING, CLUSTER)
+    record_line, files = BriefingRenderer().render(BRIEFING, CLUSTER)
     record = json.loads(record_line)
     assert (
         record["summary"]
@@ -64,7 +65,7 @@ def test_writer_records_provenance_and_renders_safely():
 
 
 def test_index_lists_briefings_and_flags_failures():
-    record = json.loads(BriefingWriter().render(BRIEFING, CLUSTER)[0])
+    record = json.loads(BriefingRenderer().render(BRIEFING, CLUSTER)[0])
     entries = [
         IndexEntry.from_record(record, ["briefings/x.md", "briefings/x.html"], sources=2),
         IndexEntry(id="broken", failure="feed.jsonl:9: malformed <JSON>"),
@@ -79,7 +80,7 @@ def test_index_lists_briefings_and_flags_failures():
 
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="unknown output formats"):
-        BriefingWriter(formats=["pdf"])
+        BriefingRenderer(formats=["pdf"])
 
 
 def test_truncate_words_cuts_at_the_budget():

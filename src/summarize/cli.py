@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -25,11 +26,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs, register_resolvers
 from summarize.data import InputError
-from summarize.manifest import Manifest
-from summarize.params import ParameterError
-from summarize.rewrite.base import looks_like_path
-from summarize.runner import Interrupted, Runner, input_path, now
-from summarize.store import FolderBusy, write_json
+from summarize.params import BUDGET_WORDS, ParameterError, check_value
+from summarize.run.driver import Interrupted, Runner, input_path
+from summarize.run.manifest import Manifest, now
+from summarize.run.store import FolderBusy, write_json
+from summarize.stages.rewrite.base import looks_like_path
 
 log = logging.getLogger("summarize")
 
@@ -49,8 +50,12 @@ STAGES = (
     "rewriter",
     "update",
     "focus",
-    "runner",
+    "executor",
 )
+RENAMED_GROUPS = {"runner": "executor"}
+"""Config groups renamed since an earlier release (old name: new name). The old spelling still
+works, with a warning, so that users' cron lines and scripts do not break."""
+_GROUP_OVERRIDE = re.compile(r"^(?P<sign>[+~]{0,2})(?P<group>[A-Za-z_]+)(?P<rest>[.=@].*)?$", re.S)
 _started = False
 
 
@@ -60,9 +65,26 @@ class UsageError(Exception):
 
 def compose_config(*overrides: str) -> DictConfig:
     """The configuration ``python -m summarize`` builds, with its command-line overrides: for
-    scripts and tests that run the stages from Python (``runner.build_summarizer(cfg)``)."""
+    scripts and tests that run the stages from Python (``run.worker.build_summarizer(cfg)``)."""
     with initialize_config_dir(config_dir=_config_dir(), version_base="1.3"):
-        return compose(config_name="config", overrides=list(overrides))
+        return compose(config_name="config", overrides=renamed_overrides(overrides))
+
+
+def renamed_overrides(overrides: list[str] | tuple[str, ...]) -> list[str]:
+    """The overrides with every renamed config group in its new spelling (``runner=processes``
+    becomes ``executor=processes``, ``runner.workers=4`` ``executor.workers=4``), each change
+    announced by one line on stderr that names the new spelling."""
+    respelled = []
+    for override in overrides:
+        match = _GROUP_OVERRIDE.match(override)
+        new_name = RENAMED_GROUPS.get(match["group"]) if match else None
+        if new_name is None:
+            respelled.append(override)
+            continue
+        new = f"{match['sign']}{new_name}{match['rest'] or ''}"
+        print(f"summarize: '{override}' is deprecated, write '{new}'", file=sys.stderr)
+        respelled.append(new)
+    return respelled
 
 
 def _config_dir() -> str:
@@ -92,9 +114,10 @@ def check_config(cfg: DictConfig) -> None:
         raise UsageError(
             f"input.path={cfg.input.path}: not a regular file or folder (a pipe or a device?)"
         )
-    words = cfg.budget.words
-    if not isinstance(words, int) or words <= 0:
-        raise UsageError(f"budget.words={words}: give a positive number of words, e.g. 250")
+    try:
+        check_value("budget.words", cfg.budget.words, BUDGET_WORDS)
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
     rewriter = cfg.get("rewriter") or {}
     model = rewriter.get("model") if hasattr(rewriter, "get") else None
     if isinstance(model, str) and looks_like_path(model) and not Path(model).expanduser().exists():
@@ -258,6 +281,11 @@ def _route_output_dir(argv: list[str]) -> list[str]:
     return argv
 
 
+def _renamed_arguments(argv: list[str]) -> list[str]:
+    """``renamed_overrides`` for the overrides of a command line, its options left alone."""
+    return [arg if arg.startswith("-") else renamed_overrides([arg])[0] for arg in argv]
+
+
 QUIET_LIBRARIES = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 """Model libraries log and draw progress bars on every load; an operator's log wants neither."""
 
@@ -265,7 +293,7 @@ QUIET_LIBRARIES = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_B
 def main() -> None:
     for name, value in QUIET_LIBRARIES.items():
         os.environ.setdefault(name, value)
-    sys.argv = [sys.argv[0], *_route_output_dir(sys.argv[1:])]
+    sys.argv = [sys.argv[0], *_route_output_dir(_renamed_arguments(sys.argv[1:]))]
     try:
         _hydra_main()
     except SystemExit as exit_:

@@ -12,7 +12,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
-from summarize.write import FORMATS
+from summarize.output import FORMATS
 
 
 @dataclass
@@ -75,7 +75,8 @@ class SummarizeConfig:
     focus: Any = None
     evaluation: Any = None
     run: RunConfig = field(default_factory=RunConfig)
-    runner: Any = None
+    executor: Any = None
+    """Where clusters run (``conf/executor``); ``runner`` on old command lines."""
     night: str | None = None
     """The date a nightly run is for (``experiment=nightly``); a fixed value reruns that night."""
     cache_dir: str | None = None

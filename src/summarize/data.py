@@ -61,28 +61,36 @@ class Cluster:
 
     def with_previous(
         self,
-        articles: tuple[Article, ...] | list[Article],
+        read: tuple[Article, ...] | list[Article],
         summary: tuple[str, ...] | list[str] = (),
         since: str | None = None,
     ) -> Cluster:
-        """This cluster as an update: ``articles`` and ``summary`` sentences were already read.
+        """This cluster as an update: its reader has read the articles ``read`` and been shown
+        the briefing sentences ``summary``. The one way to build an update cluster, for a cluster
+        folder's ``previous/`` articles and for a nightly run's earlier briefing alike.
 
-        Previous articles are renumbered after the new ones; a new article whose text (up to
-        whitespace) is a previous one's is not news and moves to the previous articles.
+        An article of this cluster whose text (up to whitespace) is one already read is not
+        news: it moves to the previous articles and keeps its index. The other read articles
+        are numbered after this cluster's. When nothing new is left, the cluster stays a full
+        briefing, with a warning that says so.
         """
-        seen = {" ".join(a.text.split()) for a in articles}
-        fresh = tuple(a for a in self.articles if " ".join(a.text.split()) not in seen)
+        known = {_normal(a.text) for a in read}
+        fresh = tuple(a for a in self.articles if _normal(a.text) not in known)
+        again = tuple(a for a in self.articles if _normal(a.text) in known)
         if not fresh:
-            raise InputError(f"cluster {self.id}: every article was already read")
+            when = f"since the briefing of {since}" if since else "the reader has not read"
+            note = f"no new article {when}; this is the full briefing again"
+            return dataclasses.replace(self, warnings=(*self.warnings, note))
+        ours = {_normal(a.text) for a in again}
         first = max(a.index for a in self.articles) + 1
-        repeated = [a for a in self.articles if a not in fresh]
-        previous = tuple(
-            dataclasses.replace(a, index=first + n) for n, a in enumerate([*articles, *repeated])
-        )
+        elsewhere = [a for a in read if _normal(a.text) not in ours]
         return dataclasses.replace(
             self,
             articles=fresh,
-            previous_articles=previous,
+            previous_articles=(
+                *again,
+                *(dataclasses.replace(a, index=first + n) for n, a in enumerate(elsewhere)),
+            ),
             previous_summary=tuple(summary),
             since=since,
         )
@@ -266,6 +274,11 @@ def sentence_key(sentence: Sentence | BriefingSentence) -> tuple[int, int]:
     the same after pickling (object identity is none of these).
     """
     return sentence.article, sentence.position
+
+
+def _normal(text: str) -> str:
+    """A text up to whitespace: how an article already read is recognised when sent again."""
+    return " ".join(text.split())
 
 
 def count_words(text: str) -> int:

@@ -106,6 +106,11 @@ class Flag:
         return "true or false"
 
 
+BUDGET_WORDS = Interval(1, integer=True)
+"""``budget.words``: a briefing has room for at least one word. Not a stage's parameter: the
+pipeline checks it when built, and the command line before any work."""
+
+
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 

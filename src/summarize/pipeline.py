@@ -15,8 +15,6 @@ from typing import Protocol
 
 import numpy as np
 
-from summarize.context import orphans
-from summarize.copies import CopyDetector, describe
 from summarize.data import (
     Article,
     Briefing,
@@ -29,10 +27,12 @@ from summarize.data import (
     Sentence,
     count_words,
 )
-from summarize.dedup import RedundancyRemover
-from summarize.params import Interval, check_value
-from summarize.rewrite.base import Rewriter
-from summarize.safe_text import printable
+from summarize.output.safe_text import printable
+from summarize.params import BUDGET_WORDS, check_value
+from summarize.stages.copies import CopyDetector, describe
+from summarize.stages.dedup import RedundancyRemover
+from summarize.stages.order.context import orphans
+from summarize.stages.rewrite.base import Rewriter
 
 
 class Cleaner(Protocol):
@@ -65,7 +65,7 @@ class Focus(Protocol):
     ) -> Candidates: ...
 
 
-class UpdateMethod(Protocol):
+class Update(Protocol):
     background: bool
     uses_history: bool
 
@@ -104,18 +104,15 @@ def timed(timings: dict[str, float] | None, stage: str) -> Iterator[None]:
             timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-BUDGET = Interval(1, integer=True)
-"""``budget.words``: a briefing has room for at least one word."""
-
-
 class Summarizer:
     """A cluster of articles in, one briefing of at most ``budget_words`` words out.
 
     Built from the configuration, as the command line builds it (any override applies)::
 
         from summarize.cli import compose_config
-        from summarize.ingest import read_clusters
-        from summarize.runner import SAMPLE_DIR, build_summarizer
+        from summarize.run.driver import SAMPLE_DIR
+        from summarize.run.worker import build_summarizer
+        from summarize.stages.ingest import read_clusters
 
         cfg = compose_config("selector=mmr", "budget.words=100")
         summarizer = build_summarizer(cfg)
@@ -134,11 +131,11 @@ class Summarizer:
         orderer: Orderer,
         budget_words: int = 250,
         rewriter: Rewriter | None = None,
-        update: UpdateMethod | None = None,
+        update: Update | None = None,
         copies: CopyDetector | None = None,
         focus: Focus | None = None,
     ) -> None:
-        check_value("budget.words", budget_words, BUDGET)
+        check_value("budget.words", budget_words, BUDGET_WORDS)
         self.cleaner = cleaner
         self.splitter = splitter
         self.embedder = embedder
@@ -267,7 +264,7 @@ class Summarizer:
         budget = self.budget_words
         if previous is not None:
             assert self.update is not None
-            with timed(timings, "novelty"):
+            with timed(timings, "update"):
                 candidates = self.update.transform(candidates, previous)
                 background = self._background(previous)
             budget -= sum(count_words(s.text) for s in background)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from summarize.leaderboard.options import LeaderboardOptions
-from summarize.leaderboard.sweep import Job
-from summarize.stats import (
-    Interval,
+from summarize.leaderboard.stats import (
+    ConfidenceInterval,
     bootstrap_ci,
     paired_bootstrap_test,
     paired_permutation_test,
 )
+from summarize.leaderboard.sweep import Job
 
 ORACLE_LABEL = "(oracle: uses references)"
 
@@ -22,7 +22,7 @@ class Row:
 
     job: Job
     label: str
-    intervals: dict[str, Interval] = field(default_factory=dict)
+    intervals: dict[str, ConfidenceInterval] = field(default_factory=dict)
     rank: int | None = None
     best: bool = False
     p_value: float | None = None

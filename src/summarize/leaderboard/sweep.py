@@ -13,7 +13,7 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from summarize.leaderboard.options import LeaderboardOptions
-from summarize.manifest import Manifest
+from summarize.run.manifest import Manifest
 
 _HYDRA_HINT = ", set env var HYDRA_FULL_ERROR=1 to see chained exception"
 _ERROR_LINE = re.compile(r"^(?:[A-Za-z_][\w.]*)?(?:Error|Exception|Interrupt|Exit)\b.*$")

@@ -1,0 +1,363 @@
+"""Runs a batch: decides what to summarize, skips what is complete, isolates failures, merges.
+
+The per-cluster work is ``worker.ClusterWorker``: a picklable callable built from the resolved
+configuration that turns one cluster into a ``ClusterOutcome``. An executor (``executor`` config
+group, ``executors/``) decides where workers run; the driver here decides what runs, writes each
+finished cluster's files and completion marker through the store, and merges
+``summaries.jsonl``, ``metrics.json``, the night's ``index.html`` and the manifest at the end.
+
+Programmatic use (compose the configuration as the command line does: ``cli.compose_config``)::
+
+    from summarize.cli import compose_config
+    from summarize.run.driver import run
+
+    report = run(compose_config("input.path=clusters.jsonl", "output.dir=out"))
+    print(report.succeeded, report.failed, report.output_dir)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from summarize import __version__
+from summarize.data import Cluster
+from summarize.output.evaluate import mean_scores
+from summarize.output.index import IndexEntry, render_index
+from summarize.pipeline import peak_rss_mb
+from summarize.run.executors.base import Executor
+from summarize.run.executors.local import LocalExecutor, in_main_thread
+from summarize.run.history import wants_history, with_history
+from summarize.run.ledger import Ledger
+from summarize.run.manifest import Manifest, environment, now
+from summarize.run.progress import Progress
+from summarize.run.store import (
+    RunFolder,
+    RunLock,
+    atomic_write,
+    atomic_writer,
+    cluster_fingerprint,
+    digest,
+    write_json,
+)
+from summarize.run.worker import ClusterOutcome, ClusterWorker
+from summarize.stages.ingest import ClusterFailure, count_clusters, input_files, read_clusters
+
+log = logging.getLogger("summarize")
+
+SAMPLE_DIR = Path(__file__).parents[1] / "sample"
+
+VOLATILE_KEYS = ("input", "run", "executor", "cache_dir", "night", "hydra")
+"""Configuration that never changes a cluster's result: where things are read and written,
+how the run is driven, and the cache (it returns what a fresh computation would)."""
+
+
+class Interrupted(Exception):
+    """A stop was requested (SIGTERM): the run ends after the current cluster."""
+
+
+@dataclass
+class RunReport:
+    output_dir: Path
+    manifest: Manifest
+    metrics: dict | None = None
+
+    @property
+    def succeeded(self) -> int:
+        return self.manifest.counts.succeeded
+
+    @property
+    def failed(self) -> int:
+        return self.manifest.counts.failed
+
+    @property
+    def failures(self) -> list[dict]:
+        return self.manifest.failures
+
+
+def config_fingerprint(cfg: DictConfig | dict) -> str:
+    """Names what shapes a cluster's result: the resolved configuration and the package version."""
+    container = (
+        OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else dict(cfg)
+    )
+    shaping = {k: v for k, v in container.items() if k not in VOLATILE_KEYS}
+    shaping["output"] = {"formats": list((container.get("output") or {}).get("formats", []))}
+    return digest(shaping, __version__)
+
+
+def input_path(cfg: DictConfig) -> Path:
+    return Path(cfg.input.path).expanduser() if cfg.input.path else SAMPLE_DIR
+
+
+class Runner:
+    """Summarizes every cluster of ``cfg.input.path`` into ``cfg.output.dir``, resumably.
+
+    ``run(cfg)`` is the short way (an example is there); ``Runner(cfg, executor=...)`` picks
+    the executor in code instead of ``cfg.executor``.
+    """
+
+    def __init__(
+        self,
+        cfg: DictConfig,
+        executor: Executor | None = None,
+        on_locked: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.output_dir = Path(cfg.output.dir)
+        self.input_path = input_path(cfg)
+        chosen = cfg.get("executor")
+        self.executor = executor or (instantiate(chosen) if chosen else LocalExecutor())
+        self.on_locked = on_locked
+        self.settings = cfg.get("run") or {}
+        self._stop: str | None = None
+
+    def run(self) -> RunReport:
+        with RunLock(self.output_dir):
+            if self.on_locked is not None:
+                self.on_locked(self.output_dir)
+            with _stop_on_sigterm(self):
+                return self._run_locked()
+
+    def request_stop(self, reason: str) -> None:
+        self._stop = reason
+
+    def _run_locked(self) -> RunReport:
+        started = time.perf_counter()
+        config = OmegaConf.to_container(self.cfg, resolve=True)
+        manifest = Manifest(
+            status="running",
+            started=now(),
+            config=config,
+            input={"path": str(self.input_path)},
+            environment=environment(),
+        )
+        manifest.write(self.output_dir)
+        expected = _expected_clusters(self.input_path, self.cfg.input.limit)
+        folder = RunFolder(
+            self.output_dir, shard=expected > int(self.settings.get("shard_over", 2000))
+        )
+        worker = ClusterWorker(config)
+        config_key = config_fingerprint(config)
+        ledger = Ledger()
+        report = RunReport(self.output_dir, manifest)
+        force = bool(self.settings.get("force", False))
+        progress = Progress(expected, str(self.settings.get("progress", "auto")))
+        try:
+            tasks = self._plan(folder, config_key, force, ledger, progress, wants_history(self.cfg))
+            for outcome in self.executor.map(worker, tasks):
+                self._store(folder, outcome, ledger)
+                progress.step(outcome.result)
+            if self._stop:
+                raise Interrupted(self._stop)
+        except BaseException as error:
+            manifest.status = "interrupted" if _is_interruption(error) else "failed"
+            if manifest.status == "interrupted":
+                manifest.interrupted = f"{type(error).__name__}: {error}".rstrip(": ")
+            else:
+                manifest.error = f"{type(error).__name__}: {error}"
+            raise
+        else:
+            manifest.status = "failed" if ledger.failures else "ok"
+        finally:
+            progress.close()
+            report.metrics = self._merge(folder, ledger, manifest)
+            finished = manifest.status in ("ok", "failed") and manifest.error is None
+            if finished and self.settings.get("prune", True):
+                folder.prune(keep=set(ledger.order))
+            self._finish(manifest, ledger, worker, started)
+        return report
+
+    def _plan(
+        self,
+        folder: RunFolder,
+        config_key: str,
+        force: bool,
+        ledger: Ledger,
+        progress: Progress,
+        history: bool,
+    ) -> Iterator[tuple[Cluster, str]]:
+        """The clusters still to do; read failures and complete clusters are recorded here."""
+        for position, item in enumerate(
+            islice(read_clusters(self.input_path, max_bytes=self.cfg.input.max_bytes),
+                   self.cfg.input.limit)
+        ):  # fmt: skip
+            if self._stop:
+                return
+            if isinstance(item, ClusterFailure):
+                ledger.fail(position, item.id, item.source, item.reason)
+                progress.step(None)
+                continue
+            if history:
+                item = with_history(item, self.output_dir.parent, str(self.cfg.night))
+            key = digest(cluster_fingerprint(item), config_key)
+            stored = None if force else folder.load(item.id, key)
+            if stored is not None:
+                ledger.succeed(position, stored, skipped=True)
+                progress.step(stored, skipped=True)
+                continue
+            ledger.expect(position, item.id)
+            yield item, key
+
+    def _store(self, folder: RunFolder, outcome: ClusterOutcome, ledger: Ledger) -> None:
+        """Writes a finished cluster's files, then its completion marker (the result file)."""
+        result = outcome.result
+        position = ledger.position_of(result.id)
+        if not result.ok:
+            ledger.fail(position, result.id, result.source, result.failure or "failed")
+            return
+        result.files = []
+        for suffix, text in outcome.rendered.items():
+            path = folder.briefing_path(result.id, suffix)
+            atomic_write(path, text)
+            result.files.append(str(path.relative_to(folder.root)))
+        folder.save(result)
+        ledger.succeed(position, result, skipped=False)
+
+    def _merge(self, folder: RunFolder, ledger: Ledger, manifest: Manifest) -> dict | None:
+        """``summaries.jsonl``, ``metrics.json`` and ``index.html`` from the stored results."""
+        entries: list[IndexEntry] = []
+        scores: list[dict] = []
+        with atomic_writer(self.output_dir / "summaries.jsonl") as out:
+            for position in sorted(ledger.order.values()):
+                cluster_id = ledger.ids[position]
+                failure = ledger.failures.get(position)
+                if failure is not None:
+                    entries.append(IndexEntry(id=cluster_id, failure=failure["reason"]))
+                    continue
+                result = ledger.results.get(position)
+                if result is None:  # not reached before an interruption
+                    continue
+                out.write(result.record.encode("utf-8") + b"\n")
+                entries.append(
+                    IndexEntry.from_record(json.loads(result.record), result.files, result.articles)
+                )
+                if result.scores is not None:
+                    scores.append({"id": cluster_id, **result.scores})
+        metrics_path = self.output_dir / "metrics.json"
+        metrics = None
+        if scores:
+            metrics = {
+                "clusters_scored": len(scores),
+                "budget_words": self.cfg.budget.words,
+                "mean": mean_scores([{k: v for k, v in s.items() if k != "id"} for s in scores]),
+                "per_cluster": scores,
+            }
+            write_json(metrics_path, metrics)
+        else:
+            metrics_path.unlink(missing_ok=True)  # it would describe another run
+        if "html" in self.cfg.output.formats:
+            title = self.settings.get("title") or f"Briefings, {self.output_dir.name}"
+            atomic_write(self.output_dir / "index.html", render_index(entries, title, manifest))
+        latest = self.settings.get("latest_link")
+        if latest:
+            _point_latest(self.output_dir, str(latest))
+        manifest.metrics = metrics["mean"] if metrics else None
+        return metrics
+
+    def _finish(self, manifest: Manifest, ledger: Ledger, worker: ClusterWorker, started: float):
+        elapsed = time.perf_counter() - started
+        counts = manifest.counts
+        counts.clusters = len(ledger.order)
+        counts.done = ledger.done
+        counts.skipped = ledger.skipped
+        counts.failed = len(ledger.failures)
+        counts.articles = sum(r.articles for r in ledger.results.values())
+        counts.words = sum(r.words for r in ledger.results.values())
+        manifest.failures = [ledger.failures[p] for p in sorted(ledger.failures)]
+        manifest.warnings = [
+            {"id": r.id, "warning": w}
+            for _, r in sorted(ledger.results.items())
+            for w in r.warnings
+        ]
+        counts.warnings = len(manifest.warnings)
+        manifest.input["files"] = {str(p): _sha256(p) for p in input_files(self.input_path)}
+        manifest.timings = {
+            "total_seconds": round(elapsed, 3),
+            "clusters_per_second": round(counts.clusters / elapsed, 3) if elapsed else None,
+            "stages_seconds": {k: round(v, 3) for k, v in sorted(ledger.timings.items())},
+            "peak_rss_mb": peak_rss_mb(),
+        }
+        workers = getattr(self.executor, "stats", lambda: None)()
+        if workers:  # worker processes or actors: their own load time and memory
+            manifest.timings["workers"] = workers
+        manifest.embedding_cache = ledger.cache_report(worker.config)
+        manifest.finished = now()
+        manifest.write(self.output_dir)
+
+
+def _is_interruption(error: BaseException) -> bool:
+    return isinstance(error, KeyboardInterrupt | Interrupted)
+
+
+class _stop_on_sigterm:
+    """SIGTERM (systemd, Kubernetes, schedulers) stops the run after the current cluster."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.previous = None
+
+    def __enter__(self) -> None:
+        if in_main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        log.warning("SIGTERM: stopping after the current cluster")
+        self.runner.request_stop("SIGTERM")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def _expected_clusters(path: Path, limit: int | None) -> int:
+    """A cheap count for the progress bar and the sharding decision (no parsing)."""
+    try:
+        count = count_clusters(path)
+    except OSError:
+        count = 0
+    return min(count, limit) if limit is not None else count
+
+
+def _point_latest(output_dir: Path, name: str) -> None:
+    """``<parent>/<name>`` becomes a symlink to this run's folder, replaced atomically."""
+    link = output_dir.parent / name
+    temporary = output_dir.parent / f".{name}.{os.getpid()}"
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(output_dir.name)
+    os.replace(temporary, link)
+
+
+def _sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def run(cfg: DictConfig, **options) -> RunReport:
+    """Summarizes every cluster of ``cfg.input.path`` into ``cfg.output.dir``.
+
+    ``python -m summarize`` from Python: compose the configuration with any overrides, then run
+    (``options`` go to ``Runner``)::
+
+        from summarize.cli import compose_config
+        from summarize.run.driver import run
+
+        cfg = compose_config("input.path=clusters.jsonl", "output.dir=out", "budget.words=100")
+        report = run(cfg)  # resumable: run it again after an interruption
+        print(report.succeeded, "briefings in", report.output_dir)
+        print(report.failures)  # one entry, with its reason, per cluster that failed
+    """
+    return Runner(cfg, **options).run()

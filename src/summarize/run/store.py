@@ -1,0 +1,277 @@
+"""Persistence for a run folder: atomic writes, the run lock, and per-cluster completion.
+
+Everything a run leaves on disk goes through ``atomic_write`` (write a temporary file in the
+same folder, flush it to disk, rename it over the target), so a crash at any moment leaves
+either the old file or the new one, never half of one.
+
+A cluster is *complete* when its result file exists and carries the key of this run's work for
+it: a fingerprint of the cluster's content, of the resolved configuration that shapes the
+result, and of the package version. The result file is written last, after the cluster's
+briefing files, so its presence proves that everything before it is on disk.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO
+
+from summarize.data import Cluster
+
+RESULTS = "results"
+BRIEFINGS = "briefings"
+LOCK_NAME = ".summarize.lock"
+
+
+def _file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
+def atomic_write(path: Path, data: bytes | str, durable: bool = True) -> None:
+    """Replaces ``path`` with ``data`` so that readers and crashes only ever see a whole file."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_writer(path, durable) as out:
+        out.write(payload)
+
+
+@contextmanager
+def atomic_writer(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
+    """A binary handle whose content replaces ``path`` only when the block ends without error.
+
+    The temporary name is unique, so two processes writing one path never share a partial file;
+    it ends in ``.part``, so whoever cleans up after crashed writers can recognise it.
+    ``durable`` also flushes the file and its folder to disk, so that the rename survives a
+    power loss; a cache, whose lost entry is only recomputed, skips that cost.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        os.fchmod(handle, _FILE_MODE)  # as open() would create it, not mkstemp's owner-only mode
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    if durable:
+        _fsync_folder(path.parent)
+
+
+def write_json(path: Path, data: object) -> None:
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Makes a rename durable (power loss), where the platform allows it."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+class FolderBusy(RuntimeError):
+    """Another live run holds the output folder."""
+
+
+class RunLock:
+    """An exclusive ``flock`` on the output folder for the life of a run.
+
+    The kernel releases the lock when its holder dies, however it dies, so a lock left by a
+    killed run never blocks the next one. Taking it writes nothing but an empty lock file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder) / LOCK_NAME
+        self._handle: int | None = None
+
+    def acquire(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(handle)
+            if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise FolderBusy(
+                    f"{self.path.parent}: another summarize run is writing into this folder; "
+                    "wait for it to finish or choose another output.dir"
+                ) from None
+            raise
+        self._handle = handle
+        return self
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            os.close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> RunLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def digest(*parts: object) -> str:
+    """SHA-256 of the canonical JSON of ``parts``: equal data, equal digest, in any process."""
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cluster_fingerprint(cluster: Cluster) -> str:
+    """Names a cluster by everything that can change its briefing: ids, texts, sources, dates."""
+    return digest(
+        cluster.id,
+        cluster.title,
+        cluster.date,
+        list(cluster.references),
+        list(cluster.warnings),
+        [[a.index, a.text, a.source, a.title, a.date] for a in cluster.articles],
+        [[a.index, a.text, a.source, a.title, a.date] for a in _previous(cluster)],
+        *([cluster.query] if getattr(cluster, "query", None) else []),  # old keys stay valid
+    )
+
+
+def _previous(cluster: Cluster) -> tuple:
+    """Articles the reader has already read, when the cluster carries them (update briefings)."""
+    return tuple(getattr(cluster, "previous_articles", ()) or ())
+
+
+def cluster_name(cluster_id: str) -> str:
+    """A deterministic file name for a cluster id, safe on every file system.
+
+    Ids that are not already safe get a short hash of the raw id, so two ids that clean to the
+    same text ("a/b" and "a_b") never share a file.
+    """
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in cluster_id)
+    safe = safe.strip("._")[:100] or "cluster"
+    if safe == cluster_id:
+        return safe
+    return f"{safe}-{hashlib.sha256(cluster_id.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+@dataclass
+class ClusterResult:
+    """What a finished cluster leaves behind, enough to rebuild every merged output."""
+
+    id: str
+    key: str
+    source: str
+    record: str | None = None
+    """The cluster's line of ``summaries.jsonl`` (without the newline); None when it failed."""
+    failure: str | None = None
+    files: list[str] = field(default_factory=list)
+    """Briefing files, relative to the run folder."""
+    warnings: list[str] = field(default_factory=list)
+    scores: dict | None = None
+    articles: int = 0
+    words: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    from_cache: bool = False
+    cache_use: dict[str, int] = field(default_factory=dict)
+    """What the embedding cache answered for this cluster: ``hits``, ``misses``, ``repaired``
+    (counted in the worker that did it, so a pool's use adds up in the driver)."""
+    article_digests: list[str] = field(default_factory=list)
+    """SHA-256 of each article's text: what the reader of this briefing has seen."""
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None
+
+
+class RunFolder:
+    """The output folder of a run: where each cluster's files go and which are complete."""
+
+    def __init__(self, root: Path, shard: bool = False) -> None:
+        self.root = Path(root)
+        self.shard = shard
+        """Spread briefings over subfolders by a hash prefix (for runs with many clusters)."""
+
+    def result_path(self, cluster_id: str) -> Path:
+        name = cluster_name(cluster_id)
+        return self.root / RESULTS / _prefix(cluster_id) / f"{name}.json"
+
+    def briefing_path(self, cluster_id: str, suffix: str) -> Path:
+        """``briefings/<name><suffix>``, or ``briefings/<ab>/<name><suffix>`` when sharded."""
+        folder = self.root / BRIEFINGS
+        if self.shard:
+            folder = folder / _prefix(cluster_id)
+        return folder / f"{cluster_name(cluster_id)}{suffix}"
+
+    def load(self, cluster_id: str, key: str) -> ClusterResult | None:
+        """The stored result if it is complete for exactly this work, else None."""
+        try:
+            data = json.loads(self.result_path(cluster_id).read_text(encoding="utf-8"))
+            result = ClusterResult(**data)
+        except (OSError, ValueError, TypeError):
+            return None  # absent, or from another version: do the work again
+        if result.key != key or result.id != cluster_id or not result.ok:
+            return None
+        if not all((self.root / name).is_file() for name in result.files):
+            return None
+        return result
+
+    def save(self, result: ClusterResult) -> None:
+        """Marks the cluster complete; call after its briefing files are written."""
+        atomic_write(
+            self.result_path(result.id),
+            json.dumps(asdict(result), ensure_ascii=False, sort_keys=True),
+        )
+
+    def stored_ids(self) -> Iterator[tuple[str, Path]]:
+        """Every cluster with a result file, whatever run wrote it."""
+        for path in sorted((self.root / RESULTS).glob("*/*.json")):
+            try:
+                yield json.loads(path.read_text(encoding="utf-8"))["id"], path
+            except (OSError, ValueError, KeyError, TypeError):
+                yield "", path
+
+    def prune(self, keep: set[str]) -> int:
+        """Removes the results and briefings of clusters that are not in this run's input."""
+        removed = 0
+        for cluster_id, path in self.stored_ids():
+            if cluster_id in keep:
+                continue
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                files = list(data.get("files") or [])
+            except (OSError, ValueError, AttributeError):
+                files = []
+            for name in files:
+                (self.root / name).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _prefix(cluster_id: str) -> str:
+    return hashlib.sha256(cluster_id.encode("utf-8", "surrogatepass")).hexdigest()[:2]
