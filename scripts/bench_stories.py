@@ -48,10 +48,10 @@ def peak_mb() -> float:
 
 def build_pool(data: Path, cache: Path, pool: Path) -> None:
     """Writes ``pool/articles.jsonl`` and ``pool/vectors.npy`` with max(SIZES) articles."""
-    from summarize.embed import SentenceTransformerEmbedder
-    from summarize.split import PunktSplitter
+    from summarize.stages.embed import SentenceTransformerEmbedder
     from summarize.stages.group import LooseArticle
     from summarize.stages.group.features import article_vectors
+    from summarize.stages.split import PunktSplitter
 
     records = []
     seen = set()

@@ -30,10 +30,9 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from summarize.clean.cleaner import BoilerplateCleaner
 from summarize.data import Article
-from summarize.embed import SentenceTransformerEmbedder
-from summarize.split import PunktSplitter
+from summarize.stages.clean.cleaner import BoilerplateCleaner
+from summarize.stages.embed import SentenceTransformerEmbedder
 from summarize.stages.group import (
     LooseArticle,
     StoryGrouper,
@@ -42,6 +41,7 @@ from summarize.stages.group import (
     grouping_scores,
 )
 from summarize.stages.group.features import NightFeatures, article_vectors
+from summarize.stages.split import PunktSplitter
 
 THRESHOLDS = [0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 VARIANTS = {

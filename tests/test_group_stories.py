@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from summarize.params import ParameterError
-from summarize.split import PunktSplitter
 from summarize.stages.group import (
     LooseArticle,
     StoryGrouper,
@@ -19,6 +18,7 @@ from summarize.stages.group import (
     grouping_scores,
 )
 from summarize.stages.group.features import article_vectors
+from summarize.stages.split import PunktSplitter
 from tests.story_inbox import ALL, NIGHT1, NIGHT2, NIGHT3_LATER
 
 

@@ -127,8 +127,8 @@ class NightFeatures:
         ``(left[p], right[p])``; computed in chunks so memory stays bounded."""
         text_w, names_w, neural_w = weights
         out = np.empty(len(left), dtype=np.float64)
-        for start in range(0, len(left), 65536):
-            a, b = left[start : start + 65536], right[start : start + 65536]
+        for start in range(0, len(left), 8192):
+            a, b = left[start : start + 8192], right[start : start + 8192]
             score = neural_w * np.einsum("ij,ij->i", self.neural[a], self.neural[b])
             if text_w:
                 score += text_w * _row_dots(self.text, a, b)

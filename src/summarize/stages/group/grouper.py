@@ -195,13 +195,16 @@ def _day(date: str | None) -> float:
 
 
 def story_profile(features: NightFeatures, rows: list[int]) -> Profile:
-    """The story's unit mean neural vector and its strongest terms."""
+    """The story's unit mean neural vector and its strongest terms (read from the story's
+    own non-zero TF-IDF entries, so the cost follows the story's size, not the vocabulary)."""
     centroid = normalize(features.neural[rows].mean(axis=0, keepdims=True))[0]
-    weights = np.asarray(features.text[rows].mean(axis=0)).ravel()
-    top = np.argsort(-weights, kind="stable")[:TOP_TERMS]
+    block = features.text[rows].tocoo()
+    columns, inverse = np.unique(block.col, return_inverse=True)
+    weights = np.bincount(inverse, weights=block.data, minlength=len(columns)) / len(rows)
+    top = np.lexsort((columns, -weights))[:TOP_TERMS]
     top = top[weights[top] > 0]
     norm = float(np.linalg.norm(weights[top])) or 1.0
-    terms = {str(features.vocabulary[t]): round(float(weights[t]) / norm, 6) for t in top}
+    terms = {str(features.vocabulary[columns[t]]): round(float(weights[t]) / norm, 6) for t in top}
     return Profile(centroid=centroid.astype(np.float32), terms=terms)
 
 

@@ -33,6 +33,8 @@ from summarize.stages.group.neighbours import nearest_of
 from summarize.stages.group.stories import Profile, Story
 
 CANDIDATES = 10
+POSTINGS = 50
+"""Earlier stories a shared top term makes candidates, at most (the term's first ones)."""
 DECIMALS = 6
 
 
@@ -117,8 +119,11 @@ def earlier_stories(records: Sequence[StoryRecord], before: str) -> list[Earlier
     stories = []
     for story_id in sorted(by_id):
         nights = sorted(by_id[story_id], key=lambda r: r.night)
+        # Centroids of nights embedded in another space (another embedder) are left out.
+        same = [r for r in nights if len(r.centroid) == len(nights[-1].centroid)]
+        sizes = np.array([len(r.articles) for r in same], dtype=np.float64)
+        centroid = np.average(np.array([r.centroid for r in same]), axis=0, weights=sizes)
         sizes = np.array([len(r.articles) for r in nights], dtype=np.float64)
-        centroid = np.average(np.array([r.centroid for r in nights]), axis=0, weights=sizes)
         terms: dict[str, float] = {}
         for record, size in zip(nights, sizes, strict=True):
             for term, weight in record.terms.items():
@@ -212,14 +217,32 @@ class StoryLinker:
         for position, story in enumerate(open_):
             for key in (*story.articles, *story.digests):
                 owner.setdefault(key, position)
-        pairs: dict[tuple[int, int], float] = {}
-        tonight_rows, earlier_rows = nearest_of(
-            np.stack([e.profile.centroid for e in open_]),
-            np.stack([s.profile.centroid for s in stories]),
-            CANDIDATES,
-        )
-        for t, e in zip(tonight_rows.tolist(), earlier_rows.tolist(), strict=True):
-            pairs[(t, e)] = self._similarity(stories[t].profile, open_[e].profile)
+        candidates: set[tuple[int, int]] = set()
+        dims = stories[0].profile.centroid.shape[0]
+        comparable = [e for e, story in enumerate(open_) if story.profile.centroid.shape[0] == dims]
+        if comparable:
+            tonight_rows, earlier_rows = nearest_of(
+                np.stack([open_[e].profile.centroid for e in comparable]),
+                np.stack([s.profile.centroid for s in stories]),
+                CANDIDATES,
+            )
+            candidates.update(
+                (t, comparable[e])
+                for t, e in zip(tonight_rows.tolist(), earlier_rows.tolist(), strict=True)
+            )
+        # Earlier stories sharing a top term are candidates too (an inverted index, so the
+        # cost follows the postings, not the product of the two story counts).
+        postings: dict[str, list[int]] = {}
+        for position, story in enumerate(open_):
+            for term in story.profile.terms:
+                postings.setdefault(term, []).append(position)
+        for t, story in enumerate(stories):
+            for term in story.profile.terms:
+                candidates.update((t, e) for e in postings.get(term, ())[:POSTINGS])
+        pairs = {
+            (t, e): self._similarity(stories[t].profile, open_[e].profile)
+            for t, e in sorted(candidates)
+        }
         for t, story in enumerate(stories):
             for article in story.articles:
                 for key in (article, digests.get(article)):
@@ -228,8 +251,12 @@ class StoryLinker:
         return pairs
 
     def _similarity(self, tonight: Profile, earlier: Profile) -> float:
-        neural = float(tonight.centroid @ earlier.centroid)
+        """Weighted cosine of centroids and of top terms; centroids of another embedding space
+        (the embedder changed, or a TF-IDF embedder fitted per night) leave the terms alone."""
         text = sum(w * earlier.terms.get(t, 0.0) for t, w in tonight.terms.items())
+        if tonight.centroid.shape != earlier.centroid.shape:
+            return text
+        neural = float(tonight.centroid @ earlier.centroid)
         return (1 - self.text_weight) * neural + self.text_weight * text
 
 
