@@ -249,7 +249,7 @@ def _print_report(report) -> int:
         f"summarize: {counts.succeeded} briefing(s) in {report.output_dir} "
         f"({counts.done} written, {counts.skipped} complete already, {counts.failed} failed)"
     )
-    metrics = report.metrics["mean"] if report.metrics else None
+    metrics = report.metrics.get("mean") if report.metrics else None
     if metrics:
         print(
             "summarize: ROUGE F1 over {n} clusters: "

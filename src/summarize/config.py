@@ -74,6 +74,8 @@ class SummarizeConfig:
     update: Any = None
     focus: Any = None
     evaluation: Any = None
+    group: Any = None
+    """``group=stories``: loose articles are grouped into stories first (``conf/group``)."""
     run: RunConfig = field(default_factory=RunConfig)
     executor: Any = None
     """Where clusters run (``conf/executor``); ``runner`` on old command lines."""

@@ -24,6 +24,9 @@ class IndexEntry:
     words: int = 0
     since: str | None = None
     """For an update briefing: the night of the briefing it updates."""
+    articles: int | None = None
+    """``group=stories``: the story's articles tonight and its outlets (sources named)."""
+    outlets: int | None = None
 
     @classmethod
     def from_record(cls, record: dict, files: list[str], sources: int) -> IndexEntry:
@@ -59,9 +62,14 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
         lede = html.escape(entry.first_sentence or "")
         if entry.since:
             lede = f'<em class="update">New since {html.escape(entry.since)}:</em> {lede}'
+        counts = counted(entry.sources, "source")
+        if entry.articles is not None:
+            counts = (
+                f"{counted(entry.articles, 'article')}<br>{counted(entry.outlets or 0, 'outlet')}"
+            )
         rows.append(
             f"<tr><td><strong>{heading}</strong><br>{lede}</td>"
-            f'<td class="n">{counted(entry.sources, "source")}<br>{entry.words} words</td></tr>\n'
+            f'<td class="n">{counts}<br>{entry.words} words</td></tr>\n'
         )
     body = (
         f'<h1>{html.escape(title)}</h1>\n<p class="meta">{summary}</p>\n'

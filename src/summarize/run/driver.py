@@ -17,6 +17,7 @@ Programmatic use (compose the configuration as the command line does: ``cli.comp
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -51,6 +52,7 @@ from summarize.run.store import (
     digest,
     write_json,
 )
+from summarize.run.stories import GroupedNight, group_night, write_stories
 from summarize.run.worker import ClusterOutcome, ClusterWorker, crashed
 from summarize.stages.ingest import ClusterFailure, count_clusters, input_files, read_clusters
 
@@ -128,6 +130,8 @@ class Runner:
         self._stop: str | None = None
         self._running: dict[str, str] = {}
         """Clusters handed to the executor and not stored yet: id to key."""
+        self.grouped: GroupedNight | None = None
+        """``group=stories``: the night's stories, once the inbox has been grouped."""
 
     def run(self) -> RunReport:
         with RunLock(self.output_dir):
@@ -201,10 +205,7 @@ class Runner:
         takes its process down is recognised by the next start (the executors' worker
         supervision catches the crashes of workers, this catches those of the run itself)."""
         crashes = {} if force else folder.unfinished_starts()
-        for position, item in enumerate(
-            islice(read_clusters(self.input_path, max_bytes=self.cfg.input.max_bytes),
-                   self.cfg.input.limit)
-        ):  # fmt: skip
+        for position, item in enumerate(islice(self._inputs(), self.cfg.input.limit)):
             if self._stop:
                 return
             if isinstance(item, ClusterFailure):
@@ -228,6 +229,17 @@ class Runner:
             folder.record_start(item.id, key)
             self._running[item.id] = key
             yield item, key
+
+    def _inputs(self) -> Iterator[Cluster | ClusterFailure]:
+        """The clusters to summarize: read as they are, or (``group=stories``) the stories
+        that the night's loose articles form."""
+        if not self.cfg.get("group"):
+            return read_clusters(self.input_path, max_bytes=self.cfg.input.max_bytes)
+        started = time.perf_counter()
+        self.grouped = group_night(self.cfg, self.input_path)
+        self.grouped.report["seconds"] = round(time.perf_counter() - started, 3)
+        write_stories(self.output_dir, self.grouped.stories)
+        return self.grouped.items()
 
     def _store(self, folder: RunFolder, outcome: ClusterOutcome, ledger: Ledger) -> None:
         """Writes a finished cluster's files, then its completion marker (the result file)."""
@@ -279,13 +291,20 @@ class Runner:
             write_json(metrics_path, metrics)
         else:
             metrics_path.unlink(missing_ok=True)  # it would describe another run
+        if self.grouped is not None:
+            entries = _stories_first(entries, self.grouped.stories)
+            manifest.stories = self.grouped.report
+            scores = self.grouped.report.get("scores")
+            if scores is not None:
+                metrics = {**(metrics or {}), "grouping": scores}
+                write_json(metrics_path, metrics)
         if "html" in self.cfg.output.formats:
             title = self.settings.get("title") or f"Briefings, {self.output_dir.name}"
             atomic_write(self.output_dir / "index.html", render_index(entries, title, manifest))
         latest = self.settings.get("latest_link")
         if latest:
             _point_latest(self.output_dir, str(latest))
-        manifest.metrics = metrics["mean"] if metrics else None
+        manifest.metrics = metrics.get("mean") if metrics else None
         return metrics
 
     def _finish(self, manifest: Manifest, ledger: Ledger, worker: ClusterWorker, started: float):
@@ -317,6 +336,35 @@ class Runner:
         manifest.embedding_cache = ledger.cache_report(worker.config)
         manifest.finished = now()
         manifest.write(self.output_dir)
+
+
+def _stories_first(entries: list[IndexEntry], stories: list[dict]) -> list[IndexEntry]:
+    """The night's index for ``group=stories``: failures first, then stories by size, then by
+    recency (latest article date), each with its article and outlet counts."""
+    by_id = {story["id"]: story for story in stories}
+
+    def rank(entry: IndexEntry) -> tuple:
+        story = by_id.get(entry.id)
+        if story is None:
+            return (0, 0, "", entry.id)
+        latest = story.get("latest") or ""
+        return (1, -len(story["articles"]), _descending(latest), entry.id)
+
+    ranked = []
+    for entry in sorted(entries, key=rank):
+        story = by_id.get(entry.id)
+        if story is not None:
+            entry = dataclasses.replace(
+                entry, articles=len(story["articles"]), outlets=story.get("outlets") or 0,
+                since=entry.since or story.get("continues_since"),
+            )  # fmt: skip
+        ranked.append(entry)
+    return ranked
+
+
+def _descending(text: str) -> str:
+    """A key that sorts strings in reverse (later dates first)."""
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)
 
 
 def _is_interruption(error: BaseException) -> bool:

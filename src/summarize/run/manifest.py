@@ -71,6 +71,9 @@ class Manifest:
     warnings: list[dict] = field(default_factory=list)
     metrics: dict | None = None
     embedding_cache: dict | None = None
+    stories: dict | None = None
+    """``group=stories``: how many stories, continuing and new, and the grouping's scores when
+    the articles carry gold ``story`` labels."""
     environment: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:

@@ -16,6 +16,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import IO
 
 from summarize.data import Cluster
+
+log = logging.getLogger("summarize")
 
 RESULTS = "results"
 BRIEFINGS = "briefings"
@@ -314,3 +317,39 @@ def text_digest(text: str) -> str:
 
 def _prefix(cluster_id: str) -> str:
     return hashlib.sha256(cluster_id.encode("utf-8", "surrogatepass")).hexdigest()[:2]
+
+
+STORY_INDEX = "stories"
+"""Folder under a nightly ``output.root`` holding the story index, one file per night."""
+
+
+class StoryIndex:
+    """The story index of nightly runs: ``<root>/stories/<night>.jsonl``, one record a line.
+
+    Each night's file holds that night's ``StoryRecord``s and is replaced whole, atomically,
+    when the night is run (again), so a rerun or a resume never sees half an index; a night
+    reads only the files of nights before it, so running a night twice links it the same way.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.folder = Path(root) / STORY_INDEX
+
+    def records(self, before: str) -> list[dict]:
+        """The JSON records of every night before ``before`` (a damaged line is skipped with
+        a warning naming the file and line, so one bad night never stops the next)."""
+        found: list[dict] = []
+        if not self.folder.is_dir():
+            return found
+        for path in sorted(self.folder.glob("*.jsonl")):
+            if path.stem >= before:
+                continue
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                try:
+                    found.append(json.loads(line))
+                except ValueError as error:
+                    log.warning("story index %s:%d unreadable (%s); skipped", path, number, error)
+        return found
+
+    def save(self, night: str, records: list[dict]) -> None:
+        lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+        atomic_write(self.folder / f"{night}.jsonl", lines)

@@ -1,0 +1,135 @@
+"""``group=stories``: a night's loose articles become the clusters the pipeline summarizes.
+
+Reads the inbox (``stages.group.inbox``: a bad line or file fails alone), cleans every article
+(so page debris cannot glue stories together), groups them (``StoryGrouper``) and, in nightly
+runs, links tonight's stories to the story index under ``output.root`` (``StoryLinker``,
+persisted by ``store.StoryIndex``): a story that continues an earlier one keeps its id, so
+``history.with_history`` makes its briefing an update against the earlier night's briefing.
+The index is written before any story is summarized; a night reads only the nights before
+it, so a rerun or a resume after a kill gives the same stories and ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from summarize.data import Article, Cluster
+from summarize.run.store import StoryIndex, atomic_write
+from summarize.stages.group import LooseArticle, StoryRecord, digest, grouping_scores
+from summarize.stages.group.inbox import ArticleFailure, InboxArticle, read_inbox
+from summarize.stages.ingest import ClusterFailure
+
+log = logging.getLogger("summarize")
+STORIES_FILE = "stories.jsonl"
+
+
+@dataclass
+class GroupedNight:
+    """The night's stories as clusters to summarize, plus what the run reports about them."""
+
+    clusters: list[Cluster]
+    failures: list[ArticleFailure]
+    stories: list[dict]
+    """One record per story, the lines of ``stories.jsonl``."""
+    report: dict = field(default_factory=dict)
+
+    def items(self) -> Iterator[Cluster | ClusterFailure]:
+        """Failed articles first (each fails alone), then one cluster per story."""
+        for failure in self.failures:
+            yield ClusterFailure(f"article {failure.id}", failure.where, failure.reason)
+        yield from self.clusters
+
+
+def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
+    """Reads, cleans, groups and (nightly) links the inbox at ``input_path``."""
+    cleaner = instantiate(cfg.cleaner)
+    read: list[InboxArticle] = []
+    cleaned: list[LooseArticle] = []
+    failures: list[ArticleFailure] = []
+    for item in read_inbox(input_path, int(cfg.input.max_bytes)):
+        if isinstance(item, ArticleFailure):
+            log.warning("%s", item.reason)
+            failures.append(item)
+            continue
+        raw = Article(index=0, text=item.text, source=item.where, title=item.title, date=item.date)
+        article = cleaner.clean(cleaner.cap(raw)[0])
+        if not article.text.strip():
+            failures.append(
+                ArticleFailure(
+                    item.id, item.where, f"{item.where}: no story text left after cleaning"
+                )
+            )
+            continue
+        read.append(item)
+        cleaned.append(
+            LooseArticle(id=item.id, text=article.text, title=article.title or item.title,
+                         date=item.date, source=item.source)
+        )  # fmt: skip
+    grouper = instantiate(cfg.group.grouper)
+    stories = grouper.group(cleaned, instantiate(cfg.embedder), instantiate(cfg.splitter))
+    digests = {a.id: digest(a.text) for a in cleaned}
+    continued: dict[str, str] = {}
+    first_night: dict[str, str] = {}
+    night, root = cfg.get("night"), (cfg.get("output") or {}).get("root")
+    if night and root:
+        index = StoryIndex(Path(root))
+        records = [StoryRecord.from_json(r) for r in index.records(before=str(night))]
+        linking = instantiate(cfg.group.linker).link(stories, digests, str(night), records)
+        index.save(str(night), [r.to_json() for r in linking.records])
+        stories = linking.stories
+        continued = {sid: earlier.last_night for sid, earlier in linking.continued.items()}
+        first_night = {r.id: r.first_night for r in linking.records}
+    by_id = {item.id: item for item in read}
+    clusters, records = [], []
+    for story in stories:
+        members = [by_id[a] for a in story.articles]
+        clusters.append(
+            Cluster(
+                id=story.id,
+                title=story.title,
+                source=f"{input_path}#{story.id}",
+                articles=tuple(
+                    Article(index=n, text=m.text, source=m.where, title=m.title, date=m.date)
+                    for n, m in enumerate(members)
+                ),
+            )
+        )
+        outlets = {m.source for m in members if m.source}
+        dates = sorted(m.date for m in members if m.date)
+        records.append(
+            {
+                "id": story.id,
+                "title": story.title,
+                "articles": list(story.articles),
+                "outlets": len(outlets),
+                "latest": dates[-1] if dates else None,
+                "continues_since": continued.get(story.id),
+                "first_night": first_night.get(story.id),
+            }
+        )
+    report = {
+        "articles": len(cleaned),
+        "failed_articles": len(failures),
+        "stories": len(stories),
+        "continuing": len(continued),
+        "new": len(stories) - len(continued),
+    }
+    gold = [item.story for item in read]
+    if read and all(label is not None for label in gold):
+        story_of = {a: s.id for s in stories for a in s.articles}
+        report["scores"] = grouping_scores(gold, [story_of[i.id] for i in read])
+    return GroupedNight(clusters, failures, records, report)
+
+
+def write_stories(output_dir: Path, stories: list[dict]) -> None:
+    """``stories.jsonl``: the contract other tools read, written atomically."""
+    import json
+
+    lines = "".join(json.dumps(s, ensure_ascii=False) + "\n" for s in stories)
+    atomic_write(Path(output_dir) / STORIES_FILE, lines)

@@ -1,0 +1,156 @@
+"""What an article is compared by: its words, its names and numbers, and its neural vector.
+
+Following news-clustering practice (Miranda et al. 2018 combine TF-IDF sub-vectors of the body,
+the title and the entities with time), an article has three views, each unit length, so a
+pair's similarity in each view is a dot product:
+
+- ``text``: TF-IDF of title and text, fitted on the night's articles (a word rare tonight
+  says more than a word every story uses), sublinear counts, English stop words left out;
+- ``names``: TF-IDF of the names (capitalised words inside a sentence, joined into runs) and
+  numbers of two or more digits: "Oxfam", "Dan_Brown", "2009". Cheap named entities that need
+  no model;
+- ``neural``: the mean of the sentence vectors of the article's opening sentences, the same
+  sentences and vectors the summarizer embeds, so with the embedding cache grouping costs no
+  second pass of the model.
+
+Every step here is linear in the number of articles.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from summarize.data import Article, Sentence
+from summarize.stages.group.stories import LooseArticle
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NAME_RUN = re.compile(r"[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*")
+_NUMBER = re.compile(r"\d[\d,.]*\d")
+_TRAILING = ".,'-"
+OPENING_FALLBACK_WORDS = 60
+
+
+class Embedder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class Splitter(Protocol):
+    def split(self, article: Article) -> tuple[list[Sentence], bool]: ...
+
+
+def opening_text(article: LooseArticle, splitter: Splitter, count: int) -> list[str]:
+    """The first ``count`` sentences the summarizer's splitter keeps (the text's first words
+    when it keeps none, e.g. a one-line article)."""
+    sentences, _ = splitter.split(Article(index=0, text=article.text, source=article.id))
+    kept = [s.text for s in sentences[:count]]
+    return kept or [" ".join(article.text.split()[:OPENING_FALLBACK_WORDS]) or article.id]
+
+
+def article_vectors(
+    articles: Sequence[LooseArticle], embedder: Embedder, splitter: Splitter, opening: int
+) -> np.ndarray:
+    """One unit row per article: the mean of its opening sentences' vectors, in one encode call
+    (so an embedding cache and batching see the whole night)."""
+    openings = [opening_text(article, splitter, opening) for article in articles]
+    flat = [sentence for sentences in openings for sentence in sentences]
+    vectors = np.asarray(embedder.encode(flat), dtype=np.float32) if flat else np.zeros((0, 1))
+    owner = np.repeat(np.arange(len(openings)), [len(s) for s in openings])
+    sums = np.zeros((len(openings), vectors.shape[1]), dtype=np.float64)
+    np.add.at(sums, owner, vectors)
+    return normalize(sums).astype(np.float32)
+
+
+def names_and_numbers(text: str) -> list[str]:
+    """Capitalised runs not opening a sentence, and numbers of two or more digits."""
+    tokens: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        first = re.match(r"\s*\S+", sentence)
+        start = first.end() if first else 0
+        for run in _NAME_RUN.finditer(sentence, start):
+            name = "_".join(word.strip(_TRAILING) for word in run.group().split())
+            if len(name) > 1:
+                tokens.append(name.lower())
+        tokens.extend(n.replace(",", "") for n in _NUMBER.findall(sentence))
+    return tokens
+
+
+def _tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    try:
+        matrix = vectorizer.fit_transform(texts)
+    except ValueError:  # no term at all (every text empty or stop words only)
+        return sp.csr_matrix((len(texts), 1), dtype=np.float32), np.array(["_"])
+    return sp.csr_matrix(matrix, dtype=np.float32), vectorizer.get_feature_names_out()
+
+
+@dataclass
+class NightFeatures:
+    """The night's articles in the three views (rows in the order of the articles given)."""
+
+    text: sp.csr_matrix
+    names: sp.csr_matrix
+    neural: np.ndarray
+    vocabulary: np.ndarray
+    """Term of each ``text`` column, for a story's top terms."""
+
+    @classmethod
+    def build(cls, articles: Sequence[LooseArticle], neural: np.ndarray) -> NightFeatures:
+        texts = [f"{a.title}\n{a.text}" if a.title else a.text for a in articles]
+        words = TfidfVectorizer(
+            sublinear_tf=True,
+            stop_words="english",
+            token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+            dtype=np.float32,
+        )
+        text, vocabulary = _tfidf(words, texts)
+        names = TfidfVectorizer(
+            analyzer=names_and_numbers, sublinear_tf=True, dtype=np.float32, lowercase=False
+        )
+        names_matrix, _ = _tfidf(names, texts)
+        return cls(text, names_matrix, np.asarray(neural, dtype=np.float32), vocabulary)
+
+    def __len__(self) -> int:
+        return self.neural.shape[0]
+
+    def similarity(
+        self, left: np.ndarray, right: np.ndarray, weights: tuple[float, float, float]
+    ) -> np.ndarray:
+        """Weighted cosine similarity (text, names, neural) of the article pairs
+        ``(left[p], right[p])``; computed in chunks so memory stays bounded."""
+        text_w, names_w, neural_w = weights
+        out = np.empty(len(left), dtype=np.float64)
+        for start in range(0, len(left), 8192):
+            a, b = left[start : start + 8192], right[start : start + 8192]
+            score = neural_w * np.einsum("ij,ij->i", self.neural[a], self.neural[b])
+            if text_w:
+                score += text_w * _row_dots(self.text, a, b)
+            if names_w:
+                score += names_w * _row_dots(self.names, a, b)
+            out[start : start + len(a)] = score
+        return out
+
+    def search_space(self, weights: tuple[float, float, float], dims: int, seed: int) -> np.ndarray:
+        """Dense unit rows for the nearest-neighbour search: the TF-IDF reduced by truncated SVD
+        (latent semantic analysis) beside the neural vector, each scaled by its weight (the
+        exact similarity then rescores the candidates). The neural view keeps a little weight
+        even at 0, so that a night of short texts still finds neighbours."""
+        text_w, _, neural_w = weights
+        components = min(dims, self.text.shape[1] - 1, len(self) - 1)
+        reduced = np.zeros((len(self), 0), dtype=np.float32)
+        if text_w > 0 and components >= 2:
+            svd = TruncatedSVD(n_components=components, algorithm="randomized", random_state=seed)
+            reduced = normalize(svd.fit_transform(self.text)).astype(np.float32)
+        search = np.hstack([np.sqrt(max(neural_w, 0.05)) * self.neural, np.sqrt(text_w) * reduced])
+        return normalize(search).astype(np.float32)
+
+
+def _row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel()

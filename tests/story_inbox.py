@@ -1,0 +1,160 @@
+"""A small invented inbox: twelve short articles about four invented events, three nights.
+
+Every name, place and figure is made up. ``story`` is the gold story of each article.
+"""
+
+from __future__ import annotations
+
+NIGHT1 = [
+    {
+        "id": "harrow-bridge-wire",
+        "story": "bridge",
+        "source": "Valley Wire",
+        "date": "2031-04-02",
+        "title": "Footbridge collapses over the Harrow river in Lenton",
+        "text": "A pedestrian footbridge over the Harrow river in Lenton collapsed on Tuesday morning, "
+        "sending two cyclists into the water. Both were pulled out by rowers from the Lenton "
+        "Boat Club and taken to St Aldric hospital with minor injuries. The steel bridge, "
+        "built in 1974, had been closed for inspection twice in the past year.",
+    },
+    {
+        "id": "harrow-bridge-gazette",
+        "story": "bridge",
+        "source": "Lenton Gazette",
+        "date": "2031-04-02",
+        "title": "Two cyclists rescued after Lenton footbridge gives way",
+        "text": "Two cyclists were rescued from the Harrow river after the Lenton footbridge gave way "
+        "beneath them. Rowers from the Lenton Boat Club reached them within minutes. Council "
+        "engineer Marta Vell said corrosion had been found on the bridge's steel supports "
+        "during an inspection last autumn. The bridge will not reopen this year.",
+    },
+    {
+        "id": "harrow-bridge-radio",
+        "story": "bridge",
+        "source": "Radio Lenton",
+        "date": "2031-04-02",
+        "title": "Council orders checks on all river crossings after bridge failure",
+        "text": "Lenton council ordered inspections of every crossing over the Harrow river after "
+        "Tuesday's footbridge collapse. Engineer Marta Vell told councillors that corrosion "
+        "in the 1974 steel bridge had been reported last autumn. The two cyclists who fell "
+        "into the river are recovering at St Aldric hospital.",
+    },
+    {
+        "id": "chess-final-herald",
+        "story": "chess",
+        "source": "Northern Herald",
+        "date": "2031-04-02",
+        "title": "Okonkwo-Ferris wins the Ardmoor chess championship",
+        "text": "Grandmaster Ada Okonkwo-Ferris won the Ardmoor chess championship on Tuesday after "
+        "beating defending champion Pavel Ristow in a tense rapid tie-break. The two had "
+        "drawn all twelve classical games. Okonkwo-Ferris, 19, is the youngest Ardmoor "
+        "champion in the tournament's history and takes home the Silver Rook trophy.",
+    },
+    {
+        "id": "chess-final-wire",
+        "story": "chess",
+        "source": "Valley Wire",
+        "date": "2031-04-02",
+        "title": "Teenager dethrones Ristow in Ardmoor tie-break",
+        "text": "Pavel Ristow lost his Ardmoor title to 19-year-old Ada Okonkwo-Ferris, who won the "
+        "rapid tie-break after twelve drawn classical games. Ristow resigned the final "
+        "game on move 41. Okonkwo-Ferris said she had prepared the Ardmoor gambit for "
+        "months and dedicated the Silver Rook trophy to her first chess teacher.",
+    },
+    {
+        "id": "volcano-ash-times",
+        "story": "volcano",
+        "source": "Island Times",
+        "date": "2031-04-02",
+        "title": "Mount Keshar erupts, ash cloud closes Port Sella airport",
+        "text": "Mount Keshar on the island of Tavora erupted overnight, sending a column of ash "
+        "eight kilometres into the sky. Port Sella airport cancelled all flights and the "
+        "authorities evacuated 3,000 residents from villages on the volcano's northern "
+        "slopes. No injuries have been reported.",
+    },
+    {
+        "id": "volcano-ash-wire",
+        "story": "volcano",
+        "source": "Valley Wire",
+        "date": "2031-04-02",
+        "title": "Thousands evacuated as Tavora volcano spews ash",
+        "text": "About 3,000 people were evacuated from the northern slopes of Mount Keshar after "
+        "the Tavora volcano erupted in the night. The ash cloud grounded every flight at "
+        "Port Sella airport. Volcanologist Ines Marrow said lava was flowing into an "
+        "uninhabited valley and that the eruption could last weeks.",
+    },
+]
+
+NIGHT2 = [
+    {
+        "id": "volcano-day2-times",
+        "story": "volcano",
+        "source": "Island Times",
+        "date": "2031-04-03",
+        "title": "Keshar eruption enters second day; Port Sella airport stays shut",
+        "text": "Mount Keshar kept erupting for a second day, and Port Sella airport remained closed "
+        "to flights as ash fell on the island of Tavora. Volcanologist Ines Marrow said the "
+        "lava flows had slowed. The 3,000 residents evacuated from the northern slopes are "
+        "sheltering in schools in Port Sella.",
+    },
+    {
+        "id": "volcano-day2-wire",
+        "story": "volcano",
+        "source": "Valley Wire",
+        "date": "2031-04-03",
+        "title": "Tavora evacuees wait as Mount Keshar ash keeps falling",
+        "text": "Evacuees from the slopes of Mount Keshar spent a second night in Port Sella schools "
+        "while the Tavora volcano kept spewing ash. Flights at Port Sella airport are "
+        "cancelled until at least Friday. Ines Marrow, the island's chief volcanologist, "
+        "said the eruption was weakening.",
+    },
+    {
+        "id": "rates-bank-ledger",
+        "story": "rates",
+        "source": "Commerce Ledger",
+        "date": "2031-04-03",
+        "title": "Bank of Quenland raises its main rate to 4.75 percent",
+        "text": "The Bank of Quenland raised its main interest rate by half a point to 4.75 percent "
+        "on Wednesday, its third increase this year. Governor Lior Amsel said inflation in "
+        "Quenland, at 6.2 percent, was still far above the bank's target. Mortgage lenders "
+        "said they would pass the increase on to borrowers.",
+    },
+    {
+        "id": "rates-bank-wire",
+        "story": "rates",
+        "source": "Valley Wire",
+        "date": "2031-04-03",
+        "title": "Quenland central bank lifts rates again to fight inflation",
+        "text": "Quenland's central bank lifted its benchmark rate to 4.75 percent from 4.25 percent, "
+        "as Governor Lior Amsel warned that inflation of 6.2 percent would not fall on its "
+        "own. It was the bank's third rate rise this year. The Quenland dollar rose against "
+        "its neighbours' currencies after the decision.",
+    },
+    {
+        "id": "rates-bank-herald",
+        "story": "rates",
+        "source": "Northern Herald",
+        "date": "2031-04-03",
+        "title": "Borrowers in Quenland face higher payments after rate rise",
+        "text": "Homeowners in Quenland will pay more on their mortgages after the Bank of Quenland "
+        "raised its main rate to 4.75 percent. Governor Lior Amsel said the bank was ready "
+        "to raise rates further if inflation, now 6.2 percent, stayed high. Lenders said "
+        "monthly payments on a typical loan would rise by about 40 dollars.",
+    },
+]
+
+NIGHT3_LATER = [
+    {
+        "id": "volcano-week-times",
+        "story": "volcano",
+        "source": "Island Times",
+        "date": "2031-04-08",
+        "title": "Tavora evacuees return home as Mount Keshar falls quiet",
+        "text": "Residents evacuated from the northern slopes of Mount Keshar began returning home "
+        "after the Tavora volcano fell quiet. Port Sella airport reopened to flights on "
+        "Monday. Volcanologist Ines Marrow said the eruption had ended but that the "
+        "island would stay on alert for another month.",
+    },
+]
+
+ALL = NIGHT1 + NIGHT2 + NIGHT3_LATER
