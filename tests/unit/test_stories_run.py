@@ -14,8 +14,8 @@ import pytest
 from summarize.run.driver import run
 from summarize.run.worker import ClusterWorker
 
-from .conftest import compose_config
-from .story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER
+from ..conftest import compose_config
+from ..story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER
 
 FAST = ("group=stories", "embedder=tfidf", "run.progress=log")
 
