@@ -21,7 +21,7 @@ from summarize.run.driver import SAMPLE_DIR, run
 from summarize.stages.embed.cache import EntryStore
 from summarize.stages.embed.static import StaticEmbedder
 
-from .conftest import compose_config
+from ..conftest import compose_config
 
 SENTENCES = [
     "The Ostrey Street bridge collapsed into the river early on Tuesday.",
