@@ -156,7 +156,7 @@ class StoryLinker:
     }
 
     def __init__(
-        self, threshold: float = 0.5, text_weight: float = 0.5, close_after_days: int = 7
+        self, threshold: float = 0.3, text_weight: float = 0.5, close_after_days: int = 7
     ) -> None:
         self.threshold = threshold
         self.text_weight = text_weight
