@@ -1,6 +1,6 @@
 """Time and memory of grouping a night of 5k to 40k loose articles.
 
-    python scripts/bench_stories.py ../shared/data --cache /tmp/stories-cache
+    python scripts/bench/bench_stories.py ../shared/data --cache /tmp/stories-cache
 
 Articles: every Multi-News validation cluster flattened (15,317 articles, already plain text,
 so not cleaned here). Above that, perturbed copies: copy ``c`` of an article drops 10% of its

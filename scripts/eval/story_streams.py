@@ -1,6 +1,6 @@
 """Dev streams of loose articles with gold stories, built from the shared evaluation clusters.
 
-    python scripts/story_streams.py ../shared/data /tmp/story_streams
+    python scripts/eval/story_streams.py ../shared/data /tmp/story_streams
 
 The clusters of Multi-News and DUC are stories; flattening them gives what a nightly inbox
 holds, a pile of articles, with the cluster kept only as the gold ``story`` label. Writes, one

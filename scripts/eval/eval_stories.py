@@ -1,7 +1,7 @@
-"""Grouping and tracking quality on the dev streams of ``scripts/story_streams.py``.
+"""Grouping and tracking quality on the dev streams of ``scripts/eval/story_streams.py``.
 
-    python scripts/story_streams.py ../shared/data /tmp/story_streams
-    python scripts/eval_stories.py /tmp/story_streams --cache /tmp/stories-cache
+    python scripts/eval/story_streams.py ../shared/data /tmp/story_streams
+    python scripts/eval/eval_stories.py /tmp/story_streams --cache /tmp/stories-cache
 
 Articles are cleaned by the default cleaner and embedded by the default embedder (MiniLM,
 onnx-int8; the vectors are cached under ``--cache`` so a second run embeds nothing). Prints and
@@ -224,7 +224,7 @@ def track(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("streams", type=Path, help="folder written by scripts/story_streams.py")
+    parser.add_argument("streams", type=Path, help="folder written by scripts/eval/story_streams.py")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stories-cache"))
     parser.add_argument("--out", type=Path, default=None, help="write all figures as JSON")
     parser.add_argument("--skip-baselines", action="store_true")
