@@ -224,7 +224,7 @@ def track(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("streams", type=Path, help="folder written by scripts/eval/story_streams.py")
+    parser.add_argument("streams", type=Path, help="folder written by story_streams.py")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stories-cache"))
     parser.add_argument("--out", type=Path, default=None, help="write all figures as JSON")
     parser.add_argument("--skip-baselines", action="store_true")
