@@ -291,18 +291,29 @@ def _cluster_from_files(
     return Cluster(id=cluster_id, articles=tuple(articles), source=source, warnings=tuple(warnings))
 
 
-def _read_jsonl(path: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
-    seen: set[str] = set()
+@dataclass(frozen=True)
+class JsonLine:
+    """One non-blank line of a JSONL file: its parsed ``record``, or the ``problem`` that stops
+    it from being read, so that one bad line fails alone."""
+
+    number: int
+    where: str
+    """``file:line``, for messages."""
+    record: object = None
+    problem: str | None = None
+
+
+def json_lines(path: Path, max_bytes: int) -> Iterator[JsonLine]:
+    """The lines of a JSONL file, parsed one by one within ``max_bytes`` and ``MAX_DEPTH``."""
     with path.open("rb") as lines:
         for number, raw in enumerate(_bounded_lines(lines, max_bytes), start=1):
             where = f"{printable(path)}:{number}"
             if raw is None:
-                yield ClusterFailure(
-                    f"line-{number}",
-                    where,
-                    f"{where}: line longer than the input.max_bytes limit of {max_bytes:,} "
-                    "bytes; skipped (split the cluster or raise input.max_bytes)",
+                problem = (
+                    f"line longer than the input.max_bytes limit of {max_bytes:,} bytes; "
+                    "skipped (split it or raise input.max_bytes)"
                 )
+                yield JsonLine(number, where, problem=problem)
                 continue
             if not raw.strip():
                 continue
@@ -310,32 +321,35 @@ def _read_jsonl(path: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure
                 record = json.loads(raw.decode("utf-8"))
                 _check_depth(record, MAX_DEPTH)
             except UnicodeDecodeError as error:
-                yield ClusterFailure(
-                    f"line-{number}", where, f"{where}: not UTF-8 ({error.reason})"
-                )
-                continue
+                yield JsonLine(number, where, problem=f"not UTF-8 ({error.reason})")
             except RecursionError:
-                yield ClusterFailure(
-                    f"line-{number}", where, f"{where}: JSON nested more than {MAX_DEPTH} deep"
-                )
-                continue
+                yield JsonLine(number, where, problem=f"JSON nested more than {MAX_DEPTH} deep")
             except ValueError as error:  # malformed, or a number too long to convert
-                reason = f"malformed JSON ({printable(error)})"
-                yield ClusterFailure(f"line-{number}", where, f"{where}: {reason}")
-                continue
-            cluster_id = _record_id(record, number)
-            if cluster_id in seen:
-                yield ClusterFailure(
-                    cluster_id,
-                    where,
-                    f"{where}: cluster id {printable(cluster_id)!r} appears twice",
-                )
-                continue
-            seen.add(cluster_id)
-            try:
-                yield _cluster_from_record(record, cluster_id, where)
-            except InputError as error:
-                yield ClusterFailure(cluster_id, where, str(error))
+                yield JsonLine(number, where, problem=f"malformed JSON ({printable(error)})")
+            else:
+                yield JsonLine(number, where, record=record)
+
+
+def _read_jsonl(path: Path, max_bytes: int) -> Iterator[Cluster | ClusterFailure]:
+    seen: set[str] = set()
+    for line in json_lines(path, max_bytes):
+        number, where, record = line.number, line.where, line.record
+        if line.problem is not None:
+            yield ClusterFailure(f"line-{number}", where, f"{where}: {line.problem}")
+            continue
+        cluster_id = _record_id(record, number)
+        if cluster_id in seen:
+            yield ClusterFailure(
+                cluster_id,
+                where,
+                f"{where}: cluster id {printable(cluster_id)!r} appears twice",
+            )
+            continue
+        seen.add(cluster_id)
+        try:
+            yield _cluster_from_record(record, cluster_id, where)
+        except InputError as error:
+            yield ClusterFailure(cluster_id, where, str(error))
 
 
 def _bounded_lines(handle: BinaryIO, max_bytes: int) -> Iterator[bytes | None]:

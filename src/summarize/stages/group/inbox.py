@@ -10,7 +10,6 @@ the file (and line) and the problem, and the other articles are read.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +17,7 @@ from pathlib import Path
 from summarize.data import InputError
 from summarize.output.safe_text import printable
 from summarize.stages.group.stories import digest
-from summarize.stages.ingest import (
-    ARTICLE_SUFFIXES,
-    MAX_DEPTH,
-    _bounded_lines,
-    _check_depth,
-    read_article_file,
-)
+from summarize.stages.ingest import ARTICLE_SUFFIXES, json_lines, read_article_file
 
 
 @dataclass(frozen=True)
@@ -85,31 +78,15 @@ def _read_folder(root: Path, max_bytes: int) -> Iterator[InboxArticle | ArticleF
 
 
 def _read_jsonl(path: Path, max_bytes: int) -> Iterator[InboxArticle | ArticleFailure]:
-    with path.open("rb") as lines:
-        for number, raw in enumerate(_bounded_lines(lines, max_bytes), start=1):
-            where = f"{printable(path)}:{number}"
-            if raw is None:
-                reason = f"line longer than the input.max_bytes limit of {max_bytes:,} bytes"
-                yield ArticleFailure(f"line-{number}", where, f"{where}: {reason}")
-                continue
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-                _check_depth(record, MAX_DEPTH)
-                yield _article(record, where)
-            except UnicodeDecodeError as error:
-                yield ArticleFailure(
-                    f"line-{number}", where, f"{where}: not UTF-8 ({error.reason})"
-                )
-            except RecursionError:
-                reason = f"JSON nested more than {MAX_DEPTH} deep"
-                yield ArticleFailure(f"line-{number}", where, f"{where}: {reason}")
-            except InputError as error:  # a record that is no article (before ValueError)
-                yield ArticleFailure(f"line-{number}", where, str(error))
-            except ValueError as error:  # malformed JSON, or a number too long to convert
-                reason = f"{where}: malformed JSON ({printable(error)})"
-                yield ArticleFailure(f"line-{number}", where, reason)
+    for line in json_lines(path, max_bytes):
+        failed = f"line-{line.number}"
+        if line.problem is not None:
+            yield ArticleFailure(failed, line.where, f"{line.where}: {line.problem}")
+            continue
+        try:
+            yield _article(line.record, line.where)
+        except InputError as error:
+            yield ArticleFailure(failed, line.where, str(error))
 
 
 def _article(record: object, where: str) -> InboxArticle:
