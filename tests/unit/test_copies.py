@@ -137,6 +137,7 @@ def test_the_briefing_is_the_same_with_the_copy(plain, with_copy):
         assert [s.also_in for s in after.sentences] == [s.also_in for s in before.sentences]
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_the_briefing_is_the_same_with_the_copy_with_minilm(plain, with_copy, minilm):
     def run(cluster):
         return Summarizer(

@@ -101,6 +101,7 @@ def test_cache_answers_with_exactly_the_vectors_it_stored(tmp_path):
     assert (torch_backend.cache_hits, torch_backend.cache_misses) == (0, len(SENTENCES))
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_damaged_cache_entries_are_computed_again_and_rewritten(tmp_path):
     embedder = SentenceTransformerEmbedder(cache_dir=str(tmp_path))
     computed = embedder.encode(SENTENCES)
@@ -207,15 +208,15 @@ def test_a_story_that_grows_by_one_article_embeds_only_its_new_sentences(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_repeated_sentence_is_embedded_once_with_the_vector_it_has_alone(onnx_int8):
+def test_a_repeated_sentence_is_embedded_once_with_the_vector_it_has_alone(minilm):
     computed: list[str] = []
-    compute = onnx_int8._compute
-    onnx_int8._compute = lambda texts: computed.extend(texts) or compute(texts)
+    compute = minilm._compute
+    minilm._compute = lambda texts: computed.extend(texts) or compute(texts)
     try:
         texts = [SENTENCES[0], SENTENCES[4], SENTENCES[0], SENTENCES[4], SENTENCES[1]]
-        together = onnx_int8.encode(texts)
+        together = minilm.encode(texts)
         assert computed == [SENTENCES[0], SENTENCES[4], SENTENCES[1]]
         for row, text in enumerate(texts):
-            assert np.array_equal(together[row], onnx_int8.encode([text])[0])
+            assert np.array_equal(together[row], minilm.encode([text])[0])
     finally:
-        del onnx_int8._compute
+        del minilm._compute

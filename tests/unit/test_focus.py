@@ -38,6 +38,7 @@ def summarizers(tmp_path_factory) -> dict[str, Summarizer]:
     return summarizer_per_option(out, "focus", ("auto", "off"), "budget.words=45")
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_a_focused_briefing_answers_the_query_that_a_generic_one_leaves_out(summarizers):
     (cluster,) = read_clusters(KELMOOR)
     assert cluster.query == "Schools. Are the schools closed, and how will pupils be taught?"
@@ -150,6 +151,7 @@ def test_a_run_wide_query_applies_to_every_cluster_and_wins_over_their_own():
     assert IgnoreQuery().query_for(own) is None
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_the_words_of_the_query_alone_bring_its_facts_into_the_briefing(tmp_path):
     """Without the embedding prior, boosting the concepts that name what was asked is enough
     to bring the schools into the briefing; with neither, it is a generic one."""
@@ -166,6 +168,7 @@ def test_the_words_of_the_query_alone_bring_its_facts_into_the_briefing(tmp_path
     assert "schools" in texts[2.0], texts[2.0]
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_the_concepts_that_name_what_was_asked_weigh_more(summarizers):
     (cluster,) = read_clusters(KELMOOR)
     candidates = summarizers["auto"].prepare(cluster)

@@ -47,6 +47,7 @@ def update_run(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_update_briefing_gives_the_new_fact_and_not_the_old_one_retold(summarizers):
     update = summarizers["auto"].summarize(ferry_cluster()).text
     assert "Catterall" in update
@@ -66,6 +67,7 @@ def test_previous_documents_are_read_with_their_own_indices_and_sources():
     assert cluster.has_previous
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_records_mark_new_and_background_sentences(update_run):
     (record,) = [json.loads(line) for line in (update_run / "summaries.jsonl").open()]
     assert record["update"] == {"since": "2026-11-30", "previous_articles": 2}
@@ -126,6 +128,7 @@ def write_ferry_folder(root: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_previous_subfolder_holds_the_articles_already_read(tmp_path, summarizers):
     folder = write_ferry_folder(tmp_path / "stories")
     for path in (folder.parent, folder):  # a folder of clusters, or the cluster folder itself
@@ -156,6 +159,7 @@ def test_update_filter_refuses_bad_parameters():
         UpdateFilter(concepts="some")
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_a_second_night_briefs_only_what_the_first_did_not(summarizers):
     """What a nightly runner does: night 1 briefs the story, night 2 passes night 1 as history."""
     cluster = ferry_cluster()

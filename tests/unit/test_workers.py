@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from omegaconf import OmegaConf
 
 from summarize.run.executors.base import with_threads
@@ -25,6 +26,7 @@ def test_a_built_worker_and_summarizer_pickle(sample_cluster, tmp_path):
     assert clone(sample_cluster, key="k").result.record == outcome.result.record
 
 
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_a_built_and_used_default_summarizer_pickles(sample_cluster, tmp_path):
     summarizer = build_summarizer(compose_config(tmp_path))  # MiniLM, 8-bit ONNX
     briefing = summarizer.summarize(sample_cluster)
