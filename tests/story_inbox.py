@@ -158,3 +158,16 @@ NIGHT3_LATER = [
 ]
 
 ALL = NIGHT1 + NIGHT2 + NIGHT3_LATER
+
+VOLCANO_RETOLD = {
+    "id": "volcano-day2-radio",
+    "story": "volcano",
+    "source": "Tavora Radio",
+    "date": "2031-04-03",
+    "title": "Keshar lava heads for an empty valley as relief fund opens",
+    "text": "Volcanologist Ines Marrow said lava was flowing into an uninhabited valley and that "
+    "the eruption could last weeks. The Tavora government opened a relief fund of two million "
+    "dollars for the evacuated families of Mount Keshar.",
+}
+"""A second night's article that repeats, word for word, a fact of ``volcano-ash-wire`` (night
+one) and adds a new one."""

@@ -7,6 +7,7 @@ grouping's default weights use TF-IDF of the text).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from summarize.run.driver import run
 from summarize.run.worker import ClusterWorker
 
 from ..conftest import compose_config
-from ..story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER
+from ..helpers import records, run_cli
+from ..story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER, VOLCANO_RETOLD
 
 FAST = ("group=stories", "embedder=tfidf", "run.progress=log")
 
@@ -107,8 +109,8 @@ def three_nights(tmp_path_factory):
     base = tmp_path_factory.mktemp("nights")
     root = base / "briefings"
     nights = (("2031-04-02", NIGHT1), ("2031-04-03", NIGHT2), ("2031-04-08", NIGHT3_LATER))
-    for night, records in nights:
-        nightly(root, night, write_jsonl(base / f"{night}.jsonl", records))
+    for night, articles in nights:
+        nightly(root, night, write_jsonl(base / f"{night}.jsonl", articles))
     return base, root, nights
 
 
@@ -127,13 +129,17 @@ def test_a_continuing_story_keeps_its_id_and_gets_an_update(three_nights):
         json.loads(line)["id"]: json.loads(line)
         for line in (root / "2031-04-03" / "summaries.jsonl").read_text().splitlines()
     }
-    assert records[second["id"]]["update"]["since"] == "2031-04-02"
+    assert records[second["id"]]["update"] == {"since": "2031-04-02", "previous_articles": 2}
+    later = {r["id"]: r for r in map(json.loads, (root / "2031-04-08" / "summaries.jsonl").open())}
+    # The reader has read the story's articles of both earlier nights, not just the newest's.
+    assert later[third["id"]]["update"] == {"since": "2031-04-03", "previous_articles": 4}
     rates = story_of(root / "2031-04-03", "rates-bank-wire")
     assert rates["continues_since"] is None and "update" not in records[rates["id"]]
     page = (root / "2031-04-03" / "index.html").read_text()
     assert "New since 2031-04-02" in page
-    assert sorted(p.name for p in (root / "stories").iterdir()) == [
-        "2031-04-02.jsonl", "2031-04-03.jsonl", "2031-04-08.jsonl"]  # fmt: skip
+    for folder in (root / "stories", root / "stories" / "articles"):
+        assert sorted(p.name for p in folder.glob("*.jsonl")) == [
+            "2031-04-02.jsonl", "2031-04-03.jsonl", "2031-04-08.jsonl"]  # fmt: skip
     manifest = json.loads((root / "2031-04-08" / "manifest.json").read_text())
     assert manifest["stories"]["continuing"] == 1
 
@@ -143,9 +149,11 @@ def test_a_rerun_and_a_killed_night_give_the_same_ids(three_nights, monkeypatch)
     night, _ = nights[1]
     inbox = base / f"{night}.jsonl"
     expected = (root / night / "stories.jsonl").read_bytes()
-    # The same night again, its own records already in the index: nothing links to itself.
-    nightly(root, night, inbox)
+    # The same night again, its own records already in the index: nothing links to itself,
+    # and every story has the same history (part of its key), so every briefing is kept.
+    again = nightly(root, night, inbox)
     assert (root / night / "stories.jsonl").read_bytes() == expected
+    assert again.manifest.counts.skipped == again.succeeded == len(stories(root / night))
     # A night killed after its first story, then run again from the same index.
     calls = {"n": 0}
     original = ClusterWorker.__call__
@@ -163,3 +171,87 @@ def test_a_rerun_and_a_killed_night_give_the_same_ids(three_nights, monkeypatch)
     report = nightly(root, night, inbox)
     assert (root / night / "stories.jsonl").read_bytes() == expected
     assert report.failed == 0 and report.manifest.counts.skipped >= 1
+
+
+LAVA = "lava was flowing into an uninhabited valley"
+RELIEF = "relief fund of two million dollars"
+SHORT = ("budget.words=40",)
+"""Night one's volcano briefing then leaves out ``LAVA``, a fact of one of its articles."""
+
+
+def nightly_cli(root: Path, night: str, inbox: Path, *extra: str):
+    return run_cli("experiment=nightly", f"input.path={inbox}", f"output.root={root}",
+                   f"night={night}", "cache_dir=null", *FAST, *SHORT, *extra, cwd=root.parent)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def first_night(tmp_path_factory):
+    """Night one briefed in short; night two's volcano story holds only ``VOLCANO_RETOLD``."""
+    base = tmp_path_factory.mktemp("history")
+    root = base / "briefings"
+    finished = nightly_cli(root, "2031-04-02", write_jsonl(base / "night1.jsonl", NIGHT1))
+    assert finished.returncode == 0, finished.stderr
+    volcano = story_of(root / "2031-04-02", "volcano-ash-wire")["id"]
+    briefing = next(r for r in records(root / "2031-04-02") if r["id"] == volcano)
+    assert LAVA not in briefing["summary"]
+    night2 = write_jsonl(base / "night2.jsonl", [*NIGHT2[2:], VOLCANO_RETOLD])
+    return root, night2, volcano
+
+
+def second_night(first_night, tmp_path: Path, spoil=None):
+    """Night two in a copy of the first night's root (``spoil`` may damage it first): the
+    volcano story's summary record, the cluster the pipeline got for it, and what was printed."""
+    root, inbox, volcano = first_night
+    copy = tmp_path / "briefings"
+    shutil.copytree(root, copy, symlinks=True)
+    if spoil is not None:
+        spoil(copy / "stories" / "articles" / "2031-04-02.jsonl")
+    handed = {}
+    original = ClusterWorker.__call__
+
+    def spy(self, cluster, key):
+        handed[cluster.id] = cluster
+        return original(self, cluster, key)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClusterWorker, "__call__", spy)
+        finished = nightly_cli(copy, "2031-04-03", inbox)
+    assert finished.returncode == 0, finished.stderr
+    record = next(r for r in records(copy / "2031-04-03") if r["id"] == volcano)
+    return record, handed[volcano], finished.stderr
+
+
+def test_a_continuing_story_with_only_new_articles_is_an_update_against_its_earlier_articles(
+    first_night, tmp_path
+):
+    record, cluster, _ = second_night(first_night, tmp_path)
+    # The history is night one's articles (not tonight's: they are all new) and its briefing.
+    assert [a.text for a in cluster.articles] == [VOLCANO_RETOLD["text"]]
+    night1 = {r["id"]: r["text"] for r in NIGHT1}
+    assert [a.text for a in cluster.previous_articles] == [
+        night1["volcano-ash-times"], night1["volcano-ash-wire"]]  # fmt: skip
+    assert cluster.previous_summary and cluster.since == "2031-04-02"
+    # The fact the reader read in a night-one article is not news tonight; the new one is.
+    assert RELIEF in record["summary"] and LAVA not in record["summary"]
+    assert record["update"] == {"since": "2031-04-02", "previous_articles": 2}
+
+
+@pytest.mark.parametrize(
+    "spoil, problem",
+    [
+        (lambda path: path.unlink(), "No such file"),
+        (lambda path: path.write_text('{"id": "volcano-ash-wire", "te\n'), "line 1 is not JSON"),
+    ],
+    ids=["missing", "damaged"],
+)
+def test_a_missing_or_damaged_articles_file_leaves_only_the_earlier_briefing(
+    first_night, tmp_path, spoil, problem
+):
+    record, cluster, printed = second_night(first_night, tmp_path, spoil)
+    path = tmp_path / "briefings" / "stories" / "articles" / "2031-04-02.jsonl"
+    warnings = [line for line in printed.splitlines() if str(path) in line]
+    assert len(warnings) == 1 and problem in warnings[0], printed
+    # As before the articles were kept: an update against night one's briefing alone.
+    assert cluster.previous_articles == () and cluster.previous_summary
+    assert LAVA in record["summary"] and RELIEF in record["summary"]
+    assert record["update"] == {"since": "2031-04-02", "previous_articles": 0}

@@ -213,7 +213,8 @@ class Runner:
                 progress.step(None)
                 continue
             if history:
-                item = with_history(item, self.output_dir.parent, str(self.cfg.night))
+                earlier = self.grouped.history.get(item.id, ()) if self.grouped else ()
+                item = with_history(item, self.output_dir.parent, str(self.cfg.night), earlier)
             key = digest(cluster_fingerprint(item), config_key)
             stored = None if force else folder.load(item.id, key)
             if stored is not None:

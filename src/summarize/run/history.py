@@ -1,18 +1,21 @@
 """Nightly runs: a story briefed on an earlier night gets an update briefing tonight.
 
 The earlier night's completion marker (``results/``) records the digests of the articles its
-briefing was made from and the briefing's sentences; those are what the reader has read.
+briefing was made from and the briefing's sentences; those are what the reader has read. With
+``group=stories`` the story index also keeps the texts of the story's earlier articles, so
+they are read even when tonight's articles are all new (``stories.earlier_articles``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from summarize.data import Cluster
+from summarize.data import Article, Cluster
 from summarize.run.store import ClusterResult, RunFolder, text_digest
 
 
@@ -24,22 +27,28 @@ def wants_history(cfg: DictConfig) -> bool:
     return bool(instantiate(node).uses_history)
 
 
-def with_history(cluster: Cluster, root: Path, night: str) -> Cluster:
-    """The cluster as an update of its newest briefing from a night before ``night``, if any.
+def with_history(
+    cluster: Cluster, root: Path, night: str, earlier: Sequence[Article] = ()
+) -> Cluster:
+    """The cluster as an update of what its reader read before ``night``, if anything.
 
-    Articles whose text that briefing was made from are what the reader has read; the rest
-    are new. A story with nothing new gets a full briefing again, with a warning.
+    The reader has read ``earlier`` (the articles of the story's earlier nights, when the run
+    layer knows them), the newest briefing of the cluster from a night before ``night`` and
+    the articles that briefing was made from; tonight's articles among those are not news. A
+    story with nothing new gets a full briefing again, with a warning.
     """
     if cluster.has_previous:  # the input says itself what was read
         return cluster
     found = previous_result(root, night, cluster.id)
-    if found is None:
+    if found is None and not earlier:
         return cluster
-    earlier, result = found
-    seen = set(result.article_digests)
-    read = [a for a in cluster.articles if text_digest(a.text) in seen]
-    shown = [s["text"] for s in json.loads(result.record)["sentences"]]
-    return cluster.with_previous(read, shown, since=earlier)
+    since, seen, shown = None, set(), []
+    if found is not None:
+        since, result = found
+        seen = set(result.article_digests)
+        shown = [s["text"] for s in json.loads(result.record)["sentences"]]
+    read = [*earlier, *(a for a in cluster.articles if text_digest(a.text) in seen)]
+    return cluster.with_previous(read, shown, since=since)
 
 
 def previous_result(root: Path, night: str, cluster_id: str) -> tuple[str, ClusterResult] | None:

@@ -321,14 +321,21 @@ def _prefix(cluster_id: str) -> str:
 
 STORY_INDEX = "stories"
 """Folder under a nightly ``output.root`` holding the story index, one file per night."""
+STORY_ARTICLES = "articles"
+"""Subfolder of the story index holding each night's article texts, one file per night (a
+subfolder, so that the index's own ``*.jsonl`` files stay the only ones beside it)."""
 
 
 class StoryIndex:
-    """The story index of nightly runs: ``<root>/stories/<night>.jsonl``, one record a line.
+    """The story index of nightly runs: ``<root>/stories/<night>.jsonl``, one record a line,
+    and the night's articles, ``<root>/stories/articles/<night>.jsonl``.
 
-    Each night's file holds that night's ``StoryRecord``s and is replaced whole, atomically,
-    when the night is run (again), so a rerun or a resume never sees half an index; a night
-    reads only the files of nights before it, so running a night twice links it the same way.
+    Each night's files hold that night's ``StoryRecord``s and articles and are replaced whole,
+    atomically, when the night is run (again), so a rerun or a resume never sees half an index;
+    a night reads only the files of nights before it, so running a night twice links it the
+    same way and gives its continuing stories the same history. The articles are what an update
+    briefing of a continuing story needs (the texts its reader has read); they are read only
+    for the nights of continuing stories, so a night stays cheap.
     """
 
     def __init__(self, root: Path) -> None:
@@ -353,3 +360,58 @@ class StoryIndex:
     def save(self, night: str, records: list[dict]) -> None:
         lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
         atomic_write(self.folder / f"{night}.jsonl", lines)
+
+    def articles_path(self, night: str) -> Path:
+        return self.folder / STORY_ARTICLES / f"{night}.jsonl"
+
+    def save_articles(self, night: str, articles: list[dict]) -> None:
+        """The night's articles, each a JSON object with ``id``, ``text`` (cleaned), ``title``,
+        ``date`` and ``where`` (the inbox file and line); saved before the night's records, so
+        that a night in the index has its articles."""
+        lines = "".join(json.dumps(a, ensure_ascii=False, sort_keys=True) + "\n" for a in articles)
+        atomic_write(self.articles_path(night), lines)
+
+    def articles(self, wanted: dict[str, set[str]], before: str) -> dict[tuple[str, str], dict]:
+        """(night, article id) -> the stored article, for the ids ``wanted`` of each night
+        before ``before``.
+
+        A night's file is used whole or not at all: when it is missing (a root older than the
+        articles files), unreadable, damaged or lacks an article its index names, the night's
+        articles are left out with one warning naming the file.
+        """
+        found: dict[tuple[str, str], dict] = {}
+        for night in sorted(n for n in wanted if n < before):
+            path = self.articles_path(night)
+            try:
+                stored = _articles_of(path)
+                missing = sorted(wanted[night] - stored.keys())
+                if missing:
+                    raise ValueError(f"{len(missing)} of the night's articles are not in it, "
+                                     f"e.g. {missing[0]!r}")  # fmt: skip
+            except (OSError, ValueError) as error:
+                log.warning(
+                    "story index %s: %s; the articles of %s are left out of the history of "
+                    "tonight's continuing stories (their update briefings know only the "
+                    "earlier briefing)", path, error, night,
+                )  # fmt: skip
+                continue
+            found.update(((night, i), stored[i]) for i in sorted(wanted[night]))
+        return found
+
+
+def _articles_of(path: Path) -> dict[str, dict]:
+    """A night's articles file by article id; ``ValueError`` names the first bad line."""
+    stored: dict[str, dict] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            article = json.loads(line)
+        except ValueError as error:
+            raise ValueError(f"line {number} is not JSON ({error})") from None
+        fields = ("id", "text", "title", "date", "where")
+        if not isinstance(article, dict) or not all(
+            isinstance(article.get(f), str) or (f not in ("id", "text") and article.get(f) is None)
+            for f in fields
+        ):
+            raise ValueError(f"line {number} is not an article (an object with text fields)")
+        stored[article["id"]] = article
+    return stored

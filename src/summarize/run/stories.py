@@ -4,9 +4,12 @@ Reads the inbox (``stages.group.inbox``: a bad line or file fails alone), cleans
 (so page debris cannot glue stories together), groups them (``StoryGrouper``) and, in nightly
 runs, links tonight's stories to the story index under ``output.root`` (``StoryLinker``,
 persisted by ``store.StoryIndex``): a story that continues an earlier one keeps its id, so
-``history.with_history`` makes its briefing an update against the earlier night's briefing.
-The index is written before any story is summarized; a night reads only the nights before
-it, so a rerun or a resume after a kill gives the same stories and ids.
+``history.with_history`` makes its briefing an update. Its history is what its reader has
+read: the articles of its earlier nights (``GroupedNight.history``, read back from the
+index's articles files) and the newest earlier briefing.
+The index and the night's articles are written before any story is summarized; a night reads
+only the nights before it, so a rerun or a resume after a kill gives the same stories, ids
+and histories.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from summarize.data import Article, Cluster
+from summarize.run.history import wants_history
 from summarize.run.store import StoryIndex, atomic_write
 from summarize.stages.group import LooseArticle, StoryRecord, digest, grouping_scores
 from summarize.stages.group.inbox import ArticleFailure, InboxArticle, read_inbox
@@ -38,6 +42,9 @@ class GroupedNight:
     stories: list[dict]
     """One record per story, the lines of ``stories.jsonl``."""
     report: dict = field(default_factory=dict)
+    history: dict[str, tuple[Article, ...]] = field(default_factory=dict)
+    """Per continuing story (nightly runs with update briefings): the articles of its earlier
+    nights, which its reader has read."""
 
     def items(self) -> Iterator[Cluster | ClusterFailure]:
         """Failed articles first (each fails alone), then one cluster per story."""
@@ -76,15 +83,23 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     digests = {a.id: digest(a.text) for a in cleaned}
     continued: dict[str, str] = {}
     first_night: dict[str, str] = {}
+    history: dict[str, tuple[Article, ...]] = {}
     night, root = cfg.get("night"), (cfg.get("output") or {}).get("root")
     if night and root:
         index = StoryIndex(Path(root))
         records = [StoryRecord.from_json(r) for r in index.records(before=str(night))]
         linking = instantiate(cfg.group.linker).link(stories, digests, str(night), records)
+        index.save_articles(
+            str(night),
+            [{"id": a.id, "text": a.text, "title": a.title, "date": a.date, "where": m.where}
+             for a, m in zip(cleaned, read, strict=True)],
+        )  # fmt: skip
         index.save(str(night), [r.to_json() for r in linking.records])
         stories = linking.stories
         continued = {sid: earlier.last_night for sid, earlier in linking.continued.items()}
         first_night = {r.id: r.first_night for r in linking.records}
+        if continued and wants_history(cfg):
+            history = earlier_articles(index, records, set(continued), str(night))
     by_id = {item.id: item for item in read}
     clusters, records = [], []
     for story in stories:
@@ -124,7 +139,34 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     if read and all(label is not None for label in gold):
         story_of = {a: s.id for s in stories for a in s.articles}
         report["scores"] = grouping_scores(gold, [story_of[i.id] for i in read])
-    return GroupedNight(clusters, failures, records, report)
+    return GroupedNight(clusters, failures, records, report, history)
+
+
+def earlier_articles(
+    index: StoryIndex, records: list[StoryRecord], stories: set[str], night: str
+) -> dict[str, tuple[Article, ...]]:
+    """Per story of ``stories``, the articles of its nights before ``night`` in the index,
+    oldest night first, each text once. A night whose articles file is missing or damaged adds
+    nothing (``StoryIndex.articles`` warns once, naming the file)."""
+    ours = sorted((r for r in records if r.id in stories and r.night < night),
+                  key=lambda r: r.night)  # fmt: skip
+    wanted: dict[str, set[str]] = {}
+    for record in ours:
+        wanted.setdefault(record.night, set()).update(record.articles)
+    stored = index.articles(wanted, before=night)
+    history: dict[str, list[Article]] = {}
+    texts: dict[str, set[str]] = {}
+    for record in ours:
+        for article_id in record.articles:
+            found = stored.get((record.night, article_id))
+            if found is None or digest(found["text"]) in texts.setdefault(record.id, set()):
+                continue
+            texts[record.id].add(digest(found["text"]))
+            history.setdefault(record.id, []).append(
+                Article(index=0, text=found["text"], source=found["where"],
+                        title=found["title"], date=found["date"])
+            )  # fmt: skip
+    return {story: tuple(articles) for story, articles in history.items()}
 
 
 def write_stories(output_dir: Path, stories: list[dict]) -> None:
