@@ -236,13 +236,22 @@ def test_a_continuing_story_with_only_new_articles_is_an_update_against_its_earl
     assert record["update"] == {"since": "2031-04-02", "previous_articles": 2}
 
 
+def cut_mid_line(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:200])
+
+
+def without_the_volcano(path: Path) -> None:
+    path.write_text("".join(line for line in path.open() if "volcano" not in line))
+
+
 @pytest.mark.parametrize(
     "spoil, problem",
     [
-        (lambda path: path.unlink(), "No such file"),
-        (lambda path: path.write_text('{"id": "volcano-ash-wire", "te\n'), "line 1 is not JSON"),
+        (Path.unlink, "is missing"),
+        (cut_mid_line, "is damaged (line 1 is not JSON"),
+        (without_the_volcano, "is damaged (2 of the articles its index names are not in it"),
     ],
-    ids=["missing", "damaged"],
+    ids=["missing", "cut", "incomplete"],
 )
 def test_a_missing_or_damaged_articles_file_leaves_only_the_earlier_briefing(
     first_night, tmp_path, spoil, problem

@@ -386,16 +386,22 @@ class StoryIndex:
                 stored = _articles_of(path)
                 missing = sorted(wanted[night] - stored.keys())
                 if missing:
-                    raise ValueError(f"{len(missing)} of the night's articles are not in it, "
-                                     f"e.g. {missing[0]!r}")  # fmt: skip
-            except (OSError, ValueError) as error:
-                log.warning(
-                    "story index %s: %s; the articles of %s are left out of the history of "
-                    "tonight's continuing stories (their update briefings know only the "
-                    "earlier briefing)", path, error, night,
-                )  # fmt: skip
+                    raise ValueError(f"{len(missing)} of the articles its index names are not "
+                                     f"in it, e.g. {missing[0]!r}")  # fmt: skip
+            except FileNotFoundError:
+                problem = "missing (made before the index kept articles?)"
+            except OSError as error:
+                problem = f"unreadable ({error.strerror})"
+            except ValueError as error:
+                problem = f"damaged ({error})"
+            else:
+                found.update(((night, i), stored[i]) for i in sorted(wanted[night]))
                 continue
-            found.update(((night, i), stored[i]) for i in sorted(wanted[night]))
+            log.warning(
+                "story index %s is %s: the articles of %s are left out of tonight's update "
+                "briefings, which are made against the earlier briefing alone",
+                path, problem, night,
+            )  # fmt: skip
         return found
 
 
@@ -407,11 +413,11 @@ def _articles_of(path: Path) -> dict[str, dict]:
             article = json.loads(line)
         except ValueError as error:
             raise ValueError(f"line {number} is not JSON ({error})") from None
-        fields = ("id", "text", "title", "date", "where")
-        if not isinstance(article, dict) or not all(
-            isinstance(article.get(f), str) or (f not in ("id", "text") and article.get(f) is None)
-            for f in fields
+        if not (
+            isinstance(article, dict)
+            and all(isinstance(article.get(k), str) for k in ("id", "text", "where"))
+            and all(isinstance(article.get(k), str | None) for k in ("title", "date"))
         ):
-            raise ValueError(f"line {number} is not an article (an object with text fields)")
+            raise ValueError(f"line {number} is not an article (id, text, where, title, date)")
         stored[article["id"]] = article
     return stored
