@@ -383,7 +383,7 @@ class StoryIndex:
         for night in sorted(n for n in wanted if n < before):
             path = self.articles_path(night)
             try:
-                stored = _articles_of(path)
+                stored = _articles_of(path, wanted[night])
                 missing = sorted(wanted[night] - stored.keys())
                 if missing:
                     raise ValueError(f"{len(missing)} of the articles its index names are not "
@@ -405,19 +405,22 @@ class StoryIndex:
         return found
 
 
-def _articles_of(path: Path) -> dict[str, dict]:
-    """A night's articles file by article id; ``ValueError`` names the first bad line."""
+def _articles_of(path: Path, ids: set[str]) -> dict[str, dict]:
+    """The articles ``ids`` of a night's articles file by id (only those are kept, so memory
+    follows the continuing stories, not the night); ``ValueError`` names the first bad line."""
     stored: dict[str, dict] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            article = json.loads(line)
-        except ValueError as error:
-            raise ValueError(f"line {number} is not JSON ({error})") from None
-        if not (
-            isinstance(article, dict)
-            and all(isinstance(article.get(k), str) for k in ("id", "text", "where"))
-            and all(isinstance(article.get(k), str | None) for k in ("title", "date"))
-        ):
-            raise ValueError(f"line {number} is not an article (id, text, where, title, date)")
-        stored[article["id"]] = article
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            try:
+                article = json.loads(line)
+            except ValueError as error:  # a line cut short (bytes not UTF-8 fail the file)
+                raise ValueError(f"line {number} is not JSON ({error})") from None
+            if not (
+                isinstance(article, dict)
+                and all(isinstance(article.get(k), str) for k in ("id", "text", "where"))
+                and all(isinstance(article.get(k), str | None) for k in ("title", "date"))
+            ):
+                raise ValueError(f"line {number} is not an article (id, text, where, title, date)")
+            if article["id"] in ids:
+                stored[article["id"]] = article
     return stored

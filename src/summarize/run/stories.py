@@ -154,19 +154,16 @@ def earlier_articles(
     for record in ours:
         wanted.setdefault(record.night, set()).update(record.articles)
     stored = index.articles(wanted, before=night)
-    history: dict[str, list[Article]] = {}
-    texts: dict[str, set[str]] = {}
+    history: dict[str, dict[str, Article]] = {}  # story -> text digest -> its first article
     for record in ours:
+        kept = history.setdefault(record.id, {})
         for article_id in record.articles:
             found = stored.get((record.night, article_id))
-            if found is None or digest(found["text"]) in texts.setdefault(record.id, set()):
-                continue
-            texts[record.id].add(digest(found["text"]))
-            history.setdefault(record.id, []).append(
-                Article(index=0, text=found["text"], source=found["where"],
-                        title=found["title"], date=found["date"])
-            )  # fmt: skip
-    return {story: tuple(articles) for story, articles in history.items()}
+            if found is not None:  # index 0: ``Cluster.with_previous`` numbers read articles
+                kept.setdefault(digest(found["text"]), Article(
+                    index=0, text=found["text"], source=found["where"], title=found["title"],
+                    date=found["date"]))  # fmt: skip
+    return {story: tuple(kept.values()) for story, kept in history.items() if kept}
 
 
 def write_stories(output_dir: Path, stories: list[dict]) -> None:
