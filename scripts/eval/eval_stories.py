@@ -9,10 +9,11 @@ writes (``--out``, JSON) four tables:
 
 1. the issue's two baselines in the same scorer: TF-IDF + average-link agglomerative clustering
    over the full cosine distance matrix (cut at 0.8), and MiniLM vectors of the whole article
-   + the same clustering (cut at 0.5), each also over its cut range;
+   + the same clustering (cut at 0.5), each also over its cut range, on the two streams small
+   enough for a full matrix (``grouping_mn1000``, ``grouping_mix1000``);
 2. every variant of the method tried (views and weights, linkage), each at the threshold that
-   is best on ``grouping_dev`` (the only stream used to choose), then at that same threshold on
-   ``grouping_mn1000`` and on ``grouping_rest`` (validation clusters never used to choose);
+   is best on ``grouping_dev`` (the issue's dev stream, the only one used to choose), then at
+   that same threshold on ``grouping_mn1000`` and ``grouping_mix1000``;
 3. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
    all nights with the final story ids as labels, the share of stories seen on several nights
    that kept one id, and the share of their later nights that would get an update briefing.
@@ -48,8 +49,8 @@ VARIANTS = {
     # name: (text_weight, names_weight, linkage, neighbours)
     "neural only, average link": (0.0, 0.0, "average", 20),
     "TF-IDF only, average link, k=10": (1.0, 0.0, "average", 10),
-    "TF-IDF only, average link, k=20 (chosen)": (1.0, 0.0, "average", 20),
-    "TF-IDF only, average link, k=40": (1.0, 0.0, "average", 40),
+    "TF-IDF only, average link, k=20": (1.0, 0.0, "average", 20),
+    "TF-IDF only, average link, k=40 (chosen)": (1.0, 0.0, "average", 40),
     "TF-IDF 0.85 + neural, average link": (0.85, 0.0, "average", 20),
     "TF-IDF 0.7 + neural, average link": (0.7, 0.0, "average", 20),
     "TF-IDF 0.5 + neural, average link": (0.5, 0.0, "average", 20),
@@ -59,8 +60,8 @@ VARIANTS = {
     "TF-IDF only, mutual kNN components": (1.0, 0.0, "mutual", 20),
     "TF-IDF 0.5 + neural, components (single link)": (0.5, 0.0, "components", 20),
 }
-VARIANT_STREAMS = ("dev", "mn1000")
-"""Where every variant is swept; the large ``rest`` stream checks the chosen method only."""
+STREAMS = {"dev": "grouping_dev", "mn1000": "grouping_mn1000", "mix1000": "grouping_mix1000"}
+"""Every variant is swept on each; only ``dev`` chooses."""
 BASELINE_CUTS = {"tfidf": [0.6, 0.65, 0.7, 0.75, 0.8, 0.85], "minilm": [0.3, 0.4, 0.5, 0.6]}
 
 
@@ -159,7 +160,6 @@ def variants(streams: dict) -> list[dict]:
         per_stream = {
             stream: sweep(features, dates, gold, variant)
             for stream, (features, dates, gold) in streams.items()
-            if stream in VARIANT_STREAMS
         }
         best = max(
             THRESHOLDS,
@@ -235,15 +235,14 @@ def main() -> None:
     results: dict = {}
 
     loaded = {}
-    grouping = (("dev", "grouping_dev"), ("mn1000", "grouping_mn1000"), ("rest", "grouping_rest"))
-    for stream, file in () if args.tracking_only else grouping:
+    for stream, file in () if args.tracking_only else STREAMS.items():
         articles, gold = read_stream(args.streams / f"{file}.jsonl", cleaner)
         loaded[stream] = (articles, gold, vectors.opening(stream, articles))
         print(f"{file}: {len(articles)} articles, {len(set(gold))} gold stories", flush=True)
 
     if not (args.skip_baselines or args.tracking_only):
         results["baselines"] = {}
-        for stream in ("mn1000", "dev"):
+        for stream in ("mn1000", "mix1000"):
             articles, gold, _ = loaded[stream]
             rows = baselines(articles, gold, vectors.whole(stream, articles))
             results["baselines"][stream] = rows
@@ -264,8 +263,6 @@ def main() -> None:
 
     streams = {}
     for stream, (articles, gold, opening) in loaded.items():
-        if stream not in VARIANT_STREAMS:
-            continue
         order = np.argsort([a.id for a in articles], kind="stable")
         ordered = [articles[i] for i in order]
         features = NightFeatures.build(ordered, opening[order])

@@ -6,13 +6,13 @@ The clusters of Multi-News and DUC are stories; flattening them gives what a nig
 holds, a pile of articles, with the cluster kept only as the gold ``story`` label. Writes, one
 article a line (``id``, ``text``, optional ``title``, ``date``, ``source``, and ``story``):
 
-- ``grouping_mn1000.jsonl``: the first 1,000 Multi-News validation clusters, flattened (the
-  stream of the issue's two baselines, about 2,600 articles);
-- ``grouping_dev.jsonl``: the same plus the 50 DUC 2006 topics (25 newswire articles each),
-  mixed and shuffled: the grouping dev stream;
-- ``grouping_all.jsonl``: every validation cluster plus DUC 2006 (about 15,000 articles);
-- ``grouping_rest.jsonl``: the validation clusters after the first 1,000 (about 12,500
-  articles), never used to choose anything: a check that the choice generalises;
+- ``grouping_dev.jsonl``: every Multi-News validation cluster and the 50 DUC 2006 topics (25
+  newswire articles each), flattened, mixed and shuffled (about 15,000 articles): the issue's
+  grouping dev stream, the one the method is chosen on;
+- ``grouping_mn1000.jsonl``: the first 1,000 Multi-News validation clusters alone (the stream
+  of the issue's two baselines, about 2,600 articles);
+- ``grouping_mix1000.jsonl``: the same plus the DUC 2006 topics (about 3,800 articles), small
+  enough for the full-matrix baselines, with stories of very different sizes;
 - ``tracking/night{1,2,3}.jsonl``: validation clusters 1,000 on with at least three articles,
   article k of a cluster on night k mod 3 + 1, plus stories of one night (clusters with fewer
   articles) added to each night;
@@ -37,7 +37,7 @@ from pathlib import Path
 
 SEED = 20261203
 OPENING_WORDS = 10
-DEV_CLUSTERS = 1000
+BASELINE_CLUSTERS = 1000
 TRACKING_STORIES = 300
 """Multi-night stories in the tracking stream (clusters with at least three articles)."""
 ONE_NIGHT_STORIES = 150
@@ -118,18 +118,18 @@ def _read(path: Path) -> list[dict]:
 def grouping_streams(data: Path, out: Path) -> None:
     validation = read_clusters(data / "multi_news" / "validation_truncated.jsonl")
     duc = [a for c in read_clusters(data / "duc2006" / "main.jsonl") for a in flatten(c)]
-    first = [a for c in validation[:DEV_CLUSTERS] for a in flatten(c)]
+    first = [a for c in validation[:BASELINE_CLUSTERS] for a in flatten(c)]
     every = [a for c in validation for a in flatten(c)]
+    write(out / "grouping_dev.jsonl", shuffled(without_shared_openings(every + duc)))
     write(out / "grouping_mn1000.jsonl", shuffled(without_shared_openings(first)))
-    write(out / "grouping_dev.jsonl", shuffled(without_shared_openings(first + duc)))
-    write(out / "grouping_all.jsonl", shuffled(without_shared_openings(every + duc)))
-    rest = [a for c in validation[DEV_CLUSTERS:] for a in flatten(c)]
-    write(out / "grouping_rest.jsonl", shuffled(without_shared_openings(rest)))
+    write(out / "grouping_mix1000.jsonl", shuffled(without_shared_openings(first + duc)))
 
 
 def tracking_stream(data: Path, out: Path) -> None:
-    """Clusters from 1,000 on, so the tracking stories are not the grouping dev stories."""
-    validation = read_clusters(data / "multi_news" / "validation_truncated.jsonl")[DEV_CLUSTERS:]
+    """Clusters from 1,000 on, so the tracking stories are not those of the baselines' stream."""
+    validation = read_clusters(data / "multi_news" / "validation_truncated.jsonl")[
+        BASELINE_CLUSTERS:
+    ]
     articles = [without_shared_openings(flatten(c)) for c in validation]
     articles = _drop_shared(articles)
     long = [a for a in articles if len(a) >= 3][:TRACKING_STORIES]

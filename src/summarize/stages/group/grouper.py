@@ -78,9 +78,9 @@ class StoryGrouper:
 
     def __init__(
         self,
-        threshold: float = 0.1,
+        threshold: float = 0.14,
         linkage: str = "average",
-        neighbours: int = 20,
+        neighbours: int = 40,
         text_weight: float = 1.0,
         names_weight: float = 0.0,
         opening_sentences: int = 5,
