@@ -264,3 +264,23 @@ def test_a_missing_or_damaged_articles_file_leaves_only_the_earlier_briefing(
     assert cluster.previous_articles == () and cluster.previous_summary
     assert LAVA in record["summary"] and RELIEF in record["summary"]
     assert record["update"] == {"since": "2031-04-02", "previous_articles": 0}
+
+
+def test_nights_older_than_the_open_window_are_never_read(first_night, tmp_path):
+    """A story not seen for more than ``close_after_days`` is closed, so a night opens only the
+    index files of the window: an index damaged long ago costs nothing and warns of nothing,
+    and a story last seen before the window starts afresh."""
+    root, inbox, volcano = first_night
+    copy = tmp_path / "briefings"
+    shutil.copytree(root, copy, symlinks=True)
+    for folder in (copy / "stories", copy / "stories" / "articles"):
+        (folder / "2031-03-01.jsonl").write_text("{not json\n", encoding="utf-8")
+    finished = nightly_cli(copy, "2031-04-03", inbox)
+    assert finished.returncode == 0, finished.stderr
+    assert "2031-03-01" not in finished.stderr
+    assert story_of(copy / "2031-04-03", "volcano-day2-radio")["id"] == volcano
+    # Ten days later the volcano story is closed (7 days): the same articles start a new one.
+    later = nightly_cli(copy, "2031-04-13", inbox)
+    assert later.returncode == 0, later.stderr
+    fresh = story_of(copy / "2031-04-13", "volcano-day2-radio")
+    assert fresh["id"] != volcano and fresh["continues_since"] is None

@@ -341,14 +341,16 @@ class StoryIndex:
     def __init__(self, root: Path) -> None:
         self.folder = Path(root) / STORY_INDEX
 
-    def records(self, before: str) -> list[dict]:
-        """The JSON records of every night before ``before`` (a damaged line is skipped with
-        a warning naming the file and line, so one bad night never stops the next)."""
+    def records(self, before: str, since: str = "") -> list[dict]:
+        """The JSON records of the nights from ``since`` up to, not including, ``before`` (a
+        damaged line is skipped with a warning naming the file and line, so one bad night
+        never stops the next). Nights before ``since`` are not even opened: a night's cost
+        follows the open stories, not the age of the index."""
         found: list[dict] = []
         if not self.folder.is_dir():
             return found
         for path in sorted(self.folder.glob("*.jsonl")):
-            if path.stem >= before:
+            if not since <= path.stem < before:
                 continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 try:

@@ -14,6 +14,7 @@ and histories.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -87,8 +88,10 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     night, root = cfg.get("night"), (cfg.get("output") or {}).get("root")
     if night and root:
         index = StoryIndex(Path(root))
-        records = [StoryRecord.from_json(r) for r in index.records(before=str(night))]
-        linking = instantiate(cfg.group.linker).link(stories, digests, str(night), records)
+        linker = instantiate(cfg.group.linker)
+        since = open_since(str(night), linker.close_after_days)
+        records = [StoryRecord.from_json(r) for r in index.records(str(night), since)]
+        linking = linker.link(stories, digests, str(night), records)
         index.save_articles(
             str(night),
             [{"id": a.id, "text": a.text, "title": a.title, "date": a.date, "where": m.where}
@@ -140,6 +143,13 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         story_of = {a: s.id for s in stories for a in s.articles}
         report["scores"] = grouping_scores(gold, [story_of[i.id] for i in read])
     return GroupedNight(clusters, failures, records, report, history)
+
+
+def open_since(night: str, close_after_days: int) -> str:
+    """The first night whose stories can still be open tonight: a story not seen for more
+    than ``close_after_days`` days is closed, so older nights of the index are never read."""
+    first = dt.date.fromisoformat(night[:10]) - dt.timedelta(days=close_after_days)
+    return first.isoformat()
 
 
 def earlier_articles(
