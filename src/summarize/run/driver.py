@@ -35,6 +35,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize import __version__
+from summarize.config import RunConfig
 from summarize.data import Cluster
 from summarize.output.evaluate import mean_scores
 from summarize.output.index import IndexEntry, render_index
@@ -168,8 +169,8 @@ class Runner:
         force = bool(self.settings.get("force", False))
         progress = Progress(expected, str(self.settings.get("progress", "auto")))
         batch = ResultBatch(folder)
-        every = int(self.settings.get("flush_every", 256))
-        seconds = float(self.settings.get("flush_seconds", 2.0))
+        every = int(self.settings.get("flush_every", RunConfig.flush_every))
+        seconds = float(self.settings.get("flush_seconds", RunConfig.flush_seconds))
         try:
             tasks = self._plan(batch, config_key, force, ledger, progress, wants_history(self.cfg))
             for outcome in self.executor.map(worker, tasks):
