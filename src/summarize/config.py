@@ -53,6 +53,12 @@ class RunConfig:
     """Remove briefings of clusters that are no longer in the input."""
     shard_over: int = 2000
     """Above this many clusters, briefings are spread over subfolders by a hash prefix."""
+    flush_every: int = 256
+    """Finished clusters are stored in batches of this many, made durable with one round of
+    fsyncs (1: each on its own); a crash loses at most a batch, which the next run redoes."""
+    flush_seconds: float = 2.0
+    """A batch is also stored when a cluster finishes this long after the last store, so a
+    crash costs at most this much finished work, and a slow cluster is stored as it ends."""
     latest_link: str | None = None
     """Name of a symlink, next to the output folder, that points to it (e.g. ``latest``)."""
     title: str | None = None

@@ -1,6 +1,7 @@
 """Crash and signal safety of the real command: SIGKILL at any point, SIGTERM, and a second
 run into a folder another process holds. These start ``python -m summarize`` as a process
-(``embedder=tfidf`` keeps them fast) and kill it for real."""
+(``embedder=tfidf`` keeps them fast) and kill it for real. Finished clusters are stored in
+small batches here (``run.flush_every``), so that the signals land between and inside them."""
 
 from __future__ import annotations
 
@@ -37,8 +38,8 @@ def test_sigkill_at_any_point_then_rerun_finishes_the_job(reference_run, tmp_pat
     # An earlier complete run in the same folder, then a forced run killed part way.
     assert cli(f"input.path={path}", f"output.dir={out}", cwd=tmp_path).returncode == 0
     previous = (out / "summaries.jsonl").read_bytes()
-    process = cli(f"input.path={path}", f"output.dir={out}", "run.force=true", cwd=tmp_path,
-                  wait=False)  # fmt: skip
+    process = cli(f"input.path={path}", f"output.dir={out}", "run.force=true",
+                  "run.flush_every=3", cwd=tmp_path, wait=False)  # fmt: skip
     started = manifest(out)["started"]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -76,7 +77,8 @@ def _results_newer_than(out: Path, started: str) -> int:
 def test_sigterm_stops_after_the_current_cluster_and_leaves_it_resumable(reference_run, tmp_path):
     path, expected = reference_run
     out = tmp_path / "out"
-    process = cli(f"input.path={path}", f"output.dir={out}", cwd=tmp_path, wait=False)
+    process = cli(f"input.path={path}", f"output.dir={out}", "run.flush_every=2", cwd=tmp_path,
+                  wait=False)  # fmt: skip
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list((out / "results").glob("*/*.json")):
         time.sleep(0.01)

@@ -2,9 +2,11 @@
 
 The per-cluster work is ``worker.ClusterWorker``: a picklable callable built from the resolved
 configuration that turns one cluster into a ``ClusterOutcome``. An executor (``executor`` config
-group, ``executors/``) decides where workers run; the driver here decides what runs, writes each
-finished cluster's files and completion marker through the store, and merges
-``summaries.jsonl``, ``metrics.json``, the night's ``index.html`` and the manifest at the end.
+group, ``executors/``) decides where workers run; the driver here decides what runs, hands each
+finished cluster to the store's ``ResultBatch`` and decides when the batch is flushed to disk
+(``run.flush_every`` clusters or ``run.flush_seconds``, whichever comes first, and whenever the
+run ends), and merges ``summaries.jsonl``, ``metrics.json``, the night's ``index.html`` and the
+manifest at the end.
 
 Programmatic use (compose the configuration as the command line does: ``cli.compose_config``)::
 
@@ -33,6 +35,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from summarize import __version__
+from summarize.config import RunConfig
 from summarize.data import Cluster
 from summarize.output.evaluate import mean_scores
 from summarize.output.index import IndexEntry, render_index
@@ -44,6 +47,7 @@ from summarize.run.ledger import Ledger
 from summarize.run.manifest import Manifest, environment, now
 from summarize.run.progress import Progress
 from summarize.run.store import (
+    ResultBatch,
     RunFolder,
     RunLock,
     atomic_write,
@@ -164,15 +168,22 @@ class Runner:
         report = RunReport(self.output_dir, manifest)
         force = bool(self.settings.get("force", False))
         progress = Progress(expected, str(self.settings.get("progress", "auto")))
+        batch = ResultBatch(folder)
+        every = int(self.settings.get("flush_every", RunConfig.flush_every))
+        seconds = float(self.settings.get("flush_seconds", RunConfig.flush_seconds))
         try:
-            tasks = self._plan(folder, config_key, force, ledger, progress, wants_history(self.cfg))
+            tasks = self._plan(batch, config_key, force, ledger, progress, wants_history(self.cfg))
             for outcome in self.executor.map(worker, tasks):
-                self._store(folder, outcome, ledger)
+                self._store(batch, outcome, ledger)
                 progress.step(outcome.result)
+                if len(batch) >= every or batch.since_flush() >= seconds:
+                    batch.flush()
+            batch.flush()
             if self._stop:
                 raise Interrupted(self._stop)
         except BaseException as error:
             folder.forget_starts(self._running)  # they stopped, but did not crash the process
+            _flush_after(batch, error)
             manifest.status = "interrupted" if _is_interruption(error) else "failed"
             if manifest.status == "interrupted":
                 manifest.interrupted = f"{type(error).__name__}: {error}".rstrip(": ")
@@ -192,7 +203,7 @@ class Runner:
 
     def _plan(
         self,
-        folder: RunFolder,
+        batch: ResultBatch,
         config_key: str,
         force: bool,
         ledger: Ledger,
@@ -203,7 +214,10 @@ class Runner:
         the process ``MAX_STARTS`` times are recorded here. Each cluster's start is recorded
         before it is handed to the executor, whatever the executor: that is how a cluster that
         takes its process down is recognised by the next start (the executors' worker
-        supervision catches the crashes of workers, this catches those of the run itself)."""
+        supervision catches the crashes of workers, this catches those of the run itself). Before
+        a cluster that has taken a run down is started again, the finished clusters waiting in
+        the batch are flushed, so that only the suspect is lost if it does it again."""
+        folder = batch.folder
         crashes = {} if force else folder.unfinished_starts()
         for position, item in enumerate(islice(self._inputs(), self.cfg.input.limit)):
             if self._stop:
@@ -226,6 +240,8 @@ class Runner:
                 ledger.fail(position, item.id, item.source, crashed(starts))
                 progress.step(None)
                 continue
+            if starts:
+                batch.flush()
             ledger.expect(position, item.id)
             folder.record_start(item.id, key)
             self._running[item.id] = key
@@ -242,22 +258,18 @@ class Runner:
         write_stories(self.output_dir, self.grouped.stories)
         return self.grouped.items()
 
-    def _store(self, folder: RunFolder, outcome: ClusterOutcome, ledger: Ledger) -> None:
-        """Writes a finished cluster's files, then its completion marker (the result file)."""
+    def _store(self, batch: ResultBatch, outcome: ClusterOutcome, ledger: Ledger) -> None:
+        """Hands a finished cluster to the batch: its files and completion marker are written
+        when the batch is flushed."""
         result = outcome.result
         key = self._running.pop(result.id, None)
         if key is not None:  # finished (or failed) without taking the process down
-            folder.forget_starts({result.id: key})
+            batch.folder.forget_starts({result.id: key})
         position = ledger.position_of(result.id)
         if not result.ok:
             ledger.fail(position, result.id, result.source, result.failure or "failed")
             return
-        result.files = []
-        for suffix, text in outcome.rendered.items():
-            path = folder.briefing_path(result.id, suffix)
-            atomic_write(path, text)
-            result.files.append(str(path.relative_to(folder.root)))
-        folder.save(result)
+        batch.add(result, outcome.rendered)
         ledger.succeed(position, result, skipped=False)
 
     def _merge(self, folder: RunFolder, ledger: Ledger, manifest: Manifest) -> dict | None:
@@ -366,6 +378,16 @@ def _stories_first(entries: list[IndexEntry], stories: list[dict]) -> list[Index
 def _descending(text: str) -> str:
     """A key that sorts strings in reverse (later dates first)."""
     return "".join(chr(0x10FFFF - ord(c)) for c in text)
+
+
+def _flush_after(batch: ResultBatch, error: BaseException) -> None:
+    """Stores the clusters that finished before a stop or an error; a failure to do so is
+    logged, and the error that ended the run is the one reported (they are redone next run)."""
+    try:
+        batch.flush()
+    except Exception as failure:
+        log.error("%d finished clusters not stored after %s: %s", len(batch),
+                  type(error).__name__, failure)  # fmt: skip
 
 
 def _is_interruption(error: BaseException) -> bool:

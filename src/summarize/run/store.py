@@ -1,13 +1,14 @@
 """Persistence for a run folder: atomic writes, the run lock, and per-cluster completion.
 
 Everything a run leaves on disk goes through ``atomic_write`` (write a temporary file in the
-same folder, flush it to disk, rename it over the target), so a crash at any moment leaves
-either the old file or the new one, never half of one.
+same folder, rename it over the target), so a crash at any moment leaves either the old file or
+the new one, never half of one.
 
 A cluster is *complete* when its result file exists and carries the key of this run's work for
 it: a fingerprint of the cluster's content, of the resolved configuration that shapes the
-result, and of the package version. The result file is written last, after the cluster's
-briefing files, so its presence proves that everything before it is on disk.
+result, and of the package version. Finished clusters reach the disk in batches
+(``ResultBatch``): their briefing files first, made durable, then their result files, so a
+result file never outlives (a crash, a power loss) the files it vouches for.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +36,8 @@ RESULTS = "results"
 BRIEFINGS = "briefings"
 LOCK_NAME = ".summarize.lock"
 STARTS_NAME = ".starts.jsonl"
+FSYNC_THREADS = 16
+"""fsyncs issued at once by ``make_durable``: they wait on the disk, not on a core."""
 
 
 def _file_mode() -> int:
@@ -80,6 +85,31 @@ def atomic_writer(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
 
 def write_json(path: Path, data: object) -> None:
     atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def make_durable(files: Iterable[Path], folders: Iterable[Path] = ()) -> None:
+    """Flushes ``files``, the folders that name them and ``folders`` to disk (power loss).
+
+    The fsyncs are issued together from a few threads: one after the other, each would wait
+    for a journal commit of its own; together, the file system commits them as a group (about
+    a fifth of the time for a batch of small files here). An error flushing a file is raised:
+    its data may not be on disk.
+    """
+    files = list(files)
+    folders = {*folders, *(path.parent for path in files)}
+    if not files and not folders:
+        return
+    with ThreadPoolExecutor(min(FSYNC_THREADS, len(files) + len(folders))) as pool:
+        list(pool.map(_fsync_file, files))
+        list(pool.map(_fsync_folder, sorted(folders)))
+
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -240,13 +270,6 @@ class RunFolder:
             return None
         return result
 
-    def save(self, result: ClusterResult) -> None:
-        """Marks the cluster complete; call after its briefing files are written."""
-        atomic_write(
-            self.result_path(result.id),
-            json.dumps(asdict(result), ensure_ascii=False, sort_keys=True),
-        )
-
     def record_start(self, cluster_id: str, key: str) -> None:
         """Notes that the work ``key`` on a cluster begins, before it runs.
 
@@ -309,6 +332,83 @@ class RunFolder:
             path.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+class ResultBatch:
+    """Finished clusters held in memory, then stored together by ``flush``.
+
+    Writing a cluster's files one by one with an fsync each costs milliseconds a cluster, more
+    than a small cluster's summary; a batch pays for durability once per ``flush``, in three
+    steps, each ended by one round of fsyncs (``make_durable``):
+
+    1. remove the result files that this batch replaces (a cluster redone under another key),
+       so an old result file never vouches for the briefing files written in step 2;
+    2. write every briefing file (temporary file and rename), then make them durable;
+    3. write every result file, the completion markers, then make them durable.
+
+    Crash safety, the invariant (``tests/unit/test_store_batch.py``): after a crash at any
+    moment, every cluster that ``RunFolder.load`` reports complete has whole, current
+    briefing files; a cluster whose batch had not been flushed, or whose flush was cut short,
+    is reported incomplete and simply redone; files of other clusters are never touched.
+
+    - The process killed (SIGKILL, the OOM killer, a segfault): the kernel keeps every write
+      that was handed to it, so the renames of steps 1 to 3 make a cluster complete in the
+      order above; what is held here and not yet written is lost and redone.
+    - The machine stopped (power loss, kernel crash): a renamed file that was not fsynced may
+      come back empty or missing. Step 2's fsyncs end before any result file of step 3 is
+      written, so a result file can only be on disk after its briefing files are; a result
+      file cut by the crash does not parse and counts as incomplete.
+    """
+
+    def __init__(self, folder: RunFolder) -> None:
+        self.folder = folder
+        self._pending: list[tuple[ClusterResult, dict[str, str]]] = []
+        self._flushed = time.monotonic()
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def since_flush(self) -> float:
+        """Seconds since the batch was last flushed (or made): the work a crash now would cost
+        the next run, besides the clusters still running."""
+        return time.monotonic() - self._flushed
+
+    def add(self, result: ClusterResult, rendered: dict[str, str]) -> None:
+        """Takes a finished cluster and its rendered briefings (file suffix to text); sets
+        ``result.files``. Nothing reaches the disk before ``flush``."""
+        result.files = [
+            str(self.folder.briefing_path(result.id, suffix).relative_to(self.folder.root))
+            for suffix in rendered
+        ]
+        self._pending.append((result, dict(rendered)))
+
+    def flush(self) -> None:
+        """Stores every cluster added since the last flush, complete and durable on return."""
+        if not self._pending:
+            return
+        root = self.folder.root
+        markers = [self.folder.result_path(result.id) for result, _ in self._pending]
+        replaced = [path for path in markers if _remove(path)]
+        make_durable([], folders=[path.parent for path in replaced])
+        briefings = []
+        for result, rendered in self._pending:
+            for name, text in zip(result.files, rendered.values(), strict=True):
+                atomic_write(root / name, text, durable=False)
+                briefings.append(root / name)
+        make_durable(briefings)
+        for path, (result, _) in zip(markers, self._pending, strict=True):
+            text = json.dumps(asdict(result), ensure_ascii=False, sort_keys=True)
+            atomic_write(path, text, durable=False)
+        make_durable(markers)
+        self._pending, self._flushed = [], time.monotonic()
+
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def text_digest(text: str) -> str:
