@@ -54,7 +54,7 @@ def test_sigkill_at_any_point_then_rerun_finishes_the_job(reference_run, tmp_pat
     assert killed["status"] == "running", "the manifest never describes another run's results"
     assert killed["counts"]["done"] == 0
     assert (out / "summaries.jsonl").read_bytes() == previous  # whole, never truncated
-    every_file_parses(out)
+    every_file_parses(out, killed=True)
 
     result = cli(f"input.path={path}", f"output.dir={out}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr

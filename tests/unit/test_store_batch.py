@@ -210,3 +210,21 @@ def test_an_interrupted_run_stores_what_finished_before_the_stop(tmp_path):
     resumed = Runner(compose_config(out, *settings)).run()
     assert (resumed.manifest.counts.skipped, resumed.manifest.counts.done) == (4, 2)
     assert [r["id"] for r in records(out)] == [f"story-{n:02d}" for n in range(6)]
+
+
+def test_a_run_removes_the_temporary_files_of_a_writer_killed_mid_write(tmp_path, caplog):
+    path = inbox(tmp_path / "inbox", clusters=3)
+    out = tmp_path / "out"
+    settings = (f"input.path={path}", "embedder=tfidf", "run.progress=log")
+    Runner(compose_config(out, *settings)).run()
+    expected = (out / "summaries.jsonl").read_bytes()
+    # What a SIGKILL inside ``atomic_writer`` leaves: the temporary beside the real file.
+    briefing = next((out / "briefings").rglob("*.md"))
+    left = [briefing.with_name(f".{briefing.name}.x1.part"), out / ".summaries.jsonl.x2.part"]
+    for partial in left:
+        partial.write_text("half a fi", encoding="utf-8")
+    resumed = Runner(compose_config(out, *settings)).run()
+    assert resumed.manifest.counts.skipped == 3
+    assert not any(p.exists() for p in left) and not list(out.rglob("*.part"))
+    assert (out / "summaries.jsonl").read_bytes() == expected
+    assert "removed 2 temporary files" in caplog.text

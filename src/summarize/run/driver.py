@@ -162,6 +162,9 @@ class Runner:
         folder = RunFolder(
             self.output_dir, shard=expected > int(self.settings.get("shard_over", 2000))
         )
+        removed = folder.remove_partial_writes()
+        if removed:
+            log.warning("removed %d temporary files left by a run killed mid-write", removed)
         worker = ClusterWorker(config)
         config_key = config_fingerprint(config)
         ledger = Ledger()

@@ -246,6 +246,15 @@ class RunFolder:
         self.shard = shard
         """Spread briefings over subfolders by a hash prefix (for runs with many clusters)."""
 
+    def remove_partial_writes(self) -> int:
+        """Deletes the temporary files (``.*.part``) of writers killed mid-write, returning how
+        many. Only a run holding the folder's ``RunLock`` may call it: then no writer is alive."""
+        removed = 0
+        for path in self.root.rglob(".*.part"):
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
     def result_path(self, cluster_id: str) -> Path:
         name = cluster_name(cluster_id)
         return self.root / RESULTS / _prefix(cluster_id) / f"{name}.json"
