@@ -46,14 +46,14 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build_pool(data: Path, cache: Path, pool: Path) -> None:
-    """Writes ``pool/articles.jsonl`` and ``pool/vectors.npy`` with max(SIZES) articles."""
-    from summarize.stages.embed import SentenceTransformerEmbedder
-    from summarize.stages.group import LooseArticle
-    from summarize.stages.group.features import article_vectors
-    from summarize.stages.split import PunktSplitter
+def pool_records(data: Path, size: int = max(SIZES)) -> tuple[list[dict], int]:
+    """The pool's first ``size`` articles (``id``, ``text``) and how many are originals.
 
-    records = []
+    Every Multi-News validation article once (whitespace-normalised duplicates dropped), then
+    perturbed copies (10% of the words dropped, seeded) until there are ``size``. Copy ``c`` of
+    an article is ``<id>~c``; the records do not depend on ``size`` beyond being cut there.
+    """
+    records: list[dict] = []
     seen = set()
     with (data / "multi_news" / "validation_truncated.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
@@ -62,26 +62,41 @@ def build_pool(data: Path, cache: Path, pool: Path) -> None:
                 if key and key not in seen:
                     seen.add(key)
                     records.append({"id": f"mn{len(records):05d}", "text": text})
-    articles = [LooseArticle(id=r["id"], text=r["text"]) for r in records]
-    embedder = SentenceTransformerEmbedder(backend="onnx-int8", cache_dir=str(cache / "embeddings"))
-    vectors = article_vectors(articles, embedder, PunktSplitter(), 5)
-    rng = random.Random(0)
-    noise = np.random.default_rng(0)
     originals = len(records)
+    if size <= originals:
+        return records[:size], size
+    rng = random.Random(0)
     copy = 1
-    all_vectors = [vectors]
-    while len(records) < max(SIZES):
-        take = min(originals, max(SIZES) - len(records))
+    while len(records) < size:
+        take = min(originals, size - len(records))
         for number in range(take):
             words = records[number]["text"].split()
             kept = [w for w in words if rng.random() >= DROP]
             records.append({"id": f"{records[number]['id']}~{copy}", "text": " ".join(kept)})
+        copy += 1
+    return records, originals
+
+
+def build_pool(data: Path, cache: Path, pool: Path) -> None:
+    """Writes ``pool/articles.jsonl`` and ``pool/vectors.npy`` with max(SIZES) articles."""
+    from summarize.stages.embed import SentenceTransformerEmbedder
+    from summarize.stages.group import LooseArticle
+    from summarize.stages.group.features import article_vectors
+    from summarize.stages.split import PunktSplitter
+
+    records, originals = pool_records(data)
+    articles = [LooseArticle(id=r["id"], text=r["text"]) for r in records[:originals]]
+    embedder = SentenceTransformerEmbedder(backend="onnx-int8", cache_dir=str(cache / "embeddings"))
+    vectors = article_vectors(articles, embedder, PunktSplitter(), 5)
+    noise = np.random.default_rng(0)
+    all_vectors = [vectors]
+    for start in range(originals, len(records), originals):
+        take = min(originals, len(records) - start)
         jitter = noise.normal(
             scale=NOISE / np.sqrt(vectors.shape[1]), size=(take, vectors.shape[1])
         )
         moved = vectors[:take] + jitter
         all_vectors.append(moved / np.linalg.norm(moved, axis=1, keepdims=True))
-        copy += 1
     pool.mkdir(parents=True, exist_ok=True)
     with (pool / "articles.jsonl").open("w", encoding="utf-8") as out:
         for record in records:

@@ -102,6 +102,22 @@ def test_cache_answers_with_exactly_the_vectors_it_stored(tmp_path):
 
 
 @pytest.mark.slow  # builds and runs the MiniLM model
+def test_a_worker_that_loads_first_reads_what_an_encoding_process_stored(tmp_path):
+    # The story grouping embeds the opening sentences in the driver (encode first); a worker
+    # loads its model before its first cluster (``load``: the ONNX session calls the tokenizer)
+    # and must find those vectors, not embed them a second time.
+    grouping = SentenceTransformerEmbedder(cache_dir=str(tmp_path))
+    stored = grouping.encode(SENTENCES)
+    worker = SentenceTransformerEmbedder(cache_dir=str(tmp_path))
+    worker.load()
+    assert worker.fingerprint() == grouping.fingerprint()
+    assert np.array_equal(worker.encode(SENTENCES), stored)
+    assert (worker.cache_hits, worker.cache_misses) == (len(SENTENCES), 0)
+    exported = [p for p in (tmp_path / "models").rglob("*") if p.is_file()]
+    assert len(exported) == 1  # one exported model, not one per order of first use
+
+
+@pytest.mark.slow  # builds and runs the MiniLM model
 def test_damaged_cache_entries_are_computed_again_and_rewritten(tmp_path):
     embedder = SentenceTransformerEmbedder(cache_dir=str(tmp_path))
     computed = embedder.encode(SENTENCES)

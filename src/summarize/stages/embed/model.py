@@ -165,17 +165,23 @@ class SentenceTransformerEmbedder:
                 # A local model must never trigger a hub lookup on a machine without internet.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
             try:
-                self._model = SentenceTransformer(path, device=self.device)
+                model = SentenceTransformer(path, device=self.device)
             except Exception as error:
                 raise RuntimeError(
                     f"cannot load sentence-transformers model {self.model!r} ({path}): {error}"
                 ) from error
+            if self._fingerprint is None:
+                # Now, before any call of the tokenizer: a call sets its truncation and padding,
+                # which its serialisation (part of the fingerprint) includes.
+                self._fingerprint = model_fingerprint(model, self.backend)
+            self._model = model
         return self._model
 
     def fingerprint(self) -> str:
-        """Names the model by its content (weights, tokenizer, modules) and the backend."""
-        if self._fingerprint is None:
-            self._fingerprint = model_fingerprint(self._load(), self.backend)
+        """Names the model by its content (weights, tokenizer, modules) and the backend, as
+        loaded: the same whichever of encoding or ``load`` came first."""
+        self._load()
+        assert self._fingerprint is not None
         return self._fingerprint
 
     def encode(self, texts: list[str]) -> np.ndarray:
