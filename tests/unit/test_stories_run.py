@@ -284,3 +284,25 @@ def test_nights_older_than_the_open_window_are_never_read(first_night, tmp_path)
     assert later.returncode == 0, later.stderr
     fresh = story_of(copy / "2031-04-13", "volcano-day2-radio")
     assert fresh["id"] != volcano and fresh["continues_since"] is None
+
+
+def test_only_continuing_stories_look_for_an_earlier_briefing(first_night, tmp_path, monkeypatch):
+    """A new story has no earlier briefing to find, so a night of thousands of stories does
+    not search every earlier night for each of them."""
+    from summarize.run import history
+
+    root, inbox, volcano = first_night
+    copy = tmp_path / "briefings"
+    shutil.copytree(root, copy, symlinks=True)
+    looked: list[str] = []
+    original = history.previous_result
+
+    def spy(nights, cluster_id):
+        looked.append(cluster_id)
+        return original(nights, cluster_id)
+
+    monkeypatch.setattr(history, "previous_result", spy)
+    finished = nightly_cli(copy, "2031-04-03", inbox)
+    assert finished.returncode == 0, finished.stderr
+    assert len(stories(copy / "2031-04-03")) > 1
+    assert looked == [volcano]

@@ -42,7 +42,7 @@ from summarize.output.index import IndexEntry, render_index
 from summarize.pipeline import peak_rss_mb
 from summarize.run.executors.base import Executor
 from summarize.run.executors.local import LocalExecutor, in_main_thread
-from summarize.run.history import wants_history, with_history
+from summarize.run.history import earlier_nights, wants_history, with_history
 from summarize.run.ledger import Ledger
 from summarize.run.manifest import Manifest, environment, now
 from summarize.run.progress import Progress
@@ -222,16 +222,24 @@ class Runner:
         the batch are flushed, so that only the suspect is lost if it does it again."""
         folder = batch.folder
         crashes = {} if force else folder.unfinished_starts()
-        for position, item in enumerate(islice(self._inputs(), self.cfg.input.limit)):
+        inputs = islice(self._inputs(), self.cfg.input.limit)  # with stories: groups the night
+        nights = earlier_nights(self.output_dir.parent, str(self.cfg.night)) if history else []
+        # With stories, only a story that continues an earlier one has a history to look up.
+        continuing = (
+            {s["id"] for s in self.grouped.stories if s["continues_since"]}
+            if self.grouped is not None
+            else None
+        )
+        for position, item in enumerate(inputs):
             if self._stop:
                 return
             if isinstance(item, ClusterFailure):
                 ledger.fail(position, item.id, item.source, item.reason)
                 progress.step(None)
                 continue
-            if history:
+            if history and (continuing is None or item.id in continuing):
                 earlier = self.grouped.history.get(item.id, ()) if self.grouped else ()
-                item = with_history(item, self.output_dir.parent, str(self.cfg.night), earlier)
+                item = with_history(item, nights, earlier)
             key = digest(cluster_fingerprint(item), config_key)
             stored = None if force else folder.load(item.id, key)
             if stored is not None:

@@ -28,18 +28,19 @@ def wants_history(cfg: DictConfig) -> bool:
 
 
 def with_history(
-    cluster: Cluster, root: Path, night: str, earlier: Sequence[Article] = ()
+    cluster: Cluster, nights: Sequence[Path], earlier: Sequence[Article] = ()
 ) -> Cluster:
-    """The cluster as an update of what its reader read before ``night``, if anything.
+    """The cluster as an update of what its reader read on the earlier ``nights`` (night
+    folders, newest first: ``earlier_nights``), if anything.
 
     The reader has read ``earlier`` (the articles of the story's earlier nights, when the run
-    layer knows them), the newest briefing of the cluster from a night before ``night`` and
-    the articles that briefing was made from; tonight's articles among those are not news. A
-    story with nothing new gets a full briefing again, with a warning.
+    layer knows them), the newest briefing of the cluster among ``nights`` and the articles
+    that briefing was made from; tonight's articles among those are not news. A story with
+    nothing new gets a full briefing again, with a warning.
     """
     if cluster.has_previous:  # the input says itself what was read
         return cluster
-    found = previous_result(root, night, cluster.id)
+    found = previous_result(nights, cluster.id)
     if found is None and not earlier:
         return cluster
     since, seen, shown = None, set(), []
@@ -51,20 +52,23 @@ def with_history(
     return cluster.with_previous(read, shown, since=since)
 
 
-def previous_result(root: Path, night: str, cluster_id: str) -> tuple[str, ClusterResult] | None:
-    """The newest briefing of a story from a night before ``night`` under the nightly ``root``.
-
-    Night folders are named by date (YYYY-MM-DD), so their names sort by time.
-    """
+def earlier_nights(root: Path, night: str) -> list[Path]:
+    """The night folders under the nightly ``root`` before ``night``, newest first (listed
+    once a run, not once a story). Night folders are named by date (YYYY-MM-DD), so their
+    names sort by time."""
     root = Path(root)
     if not root.is_dir():
-        return None
-    earlier = sorted(
+        return []
+    return sorted(
         (p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and p.name < night),
         key=lambda p: p.name,
         reverse=True,
     )
-    for folder in earlier:
+
+
+def previous_result(nights: Sequence[Path], cluster_id: str) -> tuple[str, ClusterResult] | None:
+    """The newest briefing of a story among the night folders ``nights`` (newest first)."""
+    for folder in nights:
         path = RunFolder(folder).result_path(cluster_id)
         try:
             result = ClusterResult(**json.loads(path.read_text(encoding="utf-8")))
