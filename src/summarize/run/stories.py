@@ -60,6 +60,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     read: list[InboxArticle] = []
     cleaned: list[LooseArticle] = []
     failures: list[ArticleFailure] = []
+    debris: list[dict] = []
     for item in read_inbox(input_path, int(cfg.input.max_bytes)):
         if isinstance(item, ArticleFailure):
             log.warning("%s", item.reason)
@@ -68,11 +69,10 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         raw = Article(index=0, text=item.text, source=item.where, title=item.title, date=item.date)
         article = cleaner.clean(cleaner.cap(raw)[0])
         if not article.text.strip():
-            failures.append(
-                ArticleFailure(
-                    item.id, item.where, f"{item.where}: no story text left after cleaning"
-                )
-            )
+            # A page that is all debris (a cookie or paywall page) is no mistake in the inbox:
+            # it is skipped, as inside a cluster, and listed; the night does not fail for it.
+            log.warning("skipped %s: no story text left after cleaning", item.where)
+            debris.append({"id": item.id, "where": item.where})
             continue
         read.append(item)
         cleaned.append(
@@ -134,6 +134,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     report = {
         "articles": len(cleaned),
         "failed_articles": len(failures),
+        "skipped_articles": debris,
         "stories": len(stories),
         "continuing": len(continued),
         "new": len(stories) - len(continued),
