@@ -47,6 +47,32 @@ def vectors(minilm) -> dict[str, np.ndarray]:
     return {r["id"]: row for r, row in zip(ALL, rows, strict=True)}
 
 
+class Recording:
+    """An embedder that counts its calls around another one."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, []
+        self.fitted_per_call = getattr(inner, "fitted_per_call", False)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        return self.inner.encode(texts)
+
+
+def test_a_night_is_embedded_in_chunks_with_the_vectors_of_one_call(minilm, vectors):
+    """Bounded memory on a big night: chunks of sentences, each vector what it is alone; an
+    embedder fitted per call (TF-IDF) is never split, or its chunks would not compare."""
+    from summarize.stages.embed.tfidf import TfidfEmbedder
+
+    recording = Recording(minilm)
+    rows = article_vectors(loose(ALL), recording, PunktSplitter(), 5, chunk=7)
+    assert len(recording.calls) > 2 and max(recording.calls) == 7
+    assert np.allclose(rows, np.stack([vectors[r["id"]] for r in ALL]), atol=1e-6)
+    fitted = Recording(TfidfEmbedder())
+    article_vectors(loose(ALL), fitted, PunktSplitter(), 5, chunk=7)
+    assert len(fitted.calls) == 1
+
+
 def group(records: list[dict], vectors: dict[str, np.ndarray]):
     return StoryGrouper().group_vectors(
         loose(records), np.stack([vectors[r["id"]] for r in records])

@@ -19,6 +19,9 @@ class TfidfEmbedder:
     Fitting per call keeps each cluster's result independent of every other cluster.
     """
 
+    fitted_per_call: ClassVar[bool] = True
+    """Vectors of two calls live in two spaces: whoever splits a batch must not mix them."""
+
     # Checked here: scikit-learn refuses a bad value only when fitting, where it would read as
     # a cluster whose every word is a stop word.
     constraints: ClassVar[Mapping[str, Constraint]] = {

@@ -37,9 +37,14 @@ _NAME_RUN = re.compile(r"[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*")
 _NUMBER = re.compile(r"\d[\d,.]*\d")
 _TRAILING = ".,'-"
 OPENING_FALLBACK_WORDS = 60
+ENCODE_CHUNK = 4096
+"""Opening sentences encoded per call when a night's articles are embedded."""
 
 
 class Embedder(Protocol):
+    """Encodes sentences; an embedder whose vectors compare only within one call (fitted on
+    the texts it is given) says so with a true ``fitted_per_call``."""
+
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
@@ -56,13 +61,27 @@ def opening_text(article: LooseArticle, splitter: Splitter, count: int) -> list[
 
 
 def article_vectors(
-    articles: Sequence[LooseArticle], embedder: Embedder, splitter: Splitter, opening: int
+    articles: Sequence[LooseArticle],
+    embedder: Embedder,
+    splitter: Splitter,
+    opening: int,
+    chunk: int = ENCODE_CHUNK,
 ) -> np.ndarray:
-    """One unit row per article: the mean of its opening sentences' vectors, in one encode call
-    (so an embedding cache and batching see the whole night)."""
+    """One unit row per article: the mean of its opening sentences' vectors. Sentences are
+    encoded ``chunk`` at a time, so memory stays bounded on a night of 40,000 articles and an
+    embedding cache keeps what a killed night had already embedded."""
     openings = [opening_text(article, splitter, opening) for article in articles]
     flat = [sentence for sentences in openings for sentence in sentences]
-    vectors = np.asarray(embedder.encode(flat), dtype=np.float32) if flat else np.zeros((0, 1))
+    if not flat:
+        return np.zeros((len(articles), 1), dtype=np.float32)
+    if getattr(embedder, "fitted_per_call", False):  # its vectors only compare within a call
+        chunk = len(flat)
+    vectors = np.vstack(
+        [
+            np.asarray(embedder.encode(flat[start : start + chunk]), dtype=np.float32)
+            for start in range(0, len(flat), chunk)
+        ]
+    )
     owner = np.repeat(np.arange(len(openings)), [len(s) for s in openings])
     sums = np.zeros((len(openings), vectors.shape[1]), dtype=np.float64)
     np.add.at(sums, owner, vectors)
