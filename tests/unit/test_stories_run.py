@@ -97,12 +97,13 @@ def test_bad_article_lines_fail_alone(tmp_path):
     assert report.succeeded == 3
 
 
-def test_an_article_that_is_all_debris_is_skipped_and_the_night_does_not_fail(tmp_path, caplog):
-    """A cookie page in the inbox is no mistake of the scraper's: skipped and listed, not a
-    failure, so a night of real pages can exit 0."""
+def test_an_article_with_nothing_to_brief_is_skipped_and_the_night_does_not_fail(tmp_path, caplog):
+    """A cookie page or a photo caption in the inbox is no mistake of the scraper's: skipped
+    and listed, not a failure, so a night of real pages can exit 0."""
     cookie = {"id": "cookie-wall", "text": "We use cookies to improve your experience. Accept "
               "all cookies. Manage preferences. Privacy policy. Terms of use."}  # fmt: skip
-    inbox = write_jsonl(tmp_path / "inbox.jsonl", [*NIGHT1, cookie])
+    caption = {"id": "photo-caption", "text": "Ash over Tavora. Photo: Reuters."}
+    inbox = write_jsonl(tmp_path / "inbox.jsonl", [*NIGHT1, cookie, caption])
     out = tmp_path / "out"
     report = run(compose_config(out, f"input.path={inbox}", *FAST))
     assert report.failures == [] and report.succeeded == 3
@@ -110,7 +111,11 @@ def test_an_article_that_is_all_debris_is_skipped_and_the_night_does_not_fail(tm
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "ok"
     assert manifest["stories"]["skipped_articles"] == [
-        {"id": "cookie-wall", "where": f"{inbox}:{len(NIGHT1) + 1}"}]  # fmt: skip
+        {"id": "cookie-wall", "where": f"{inbox}:{len(NIGHT1) + 1}",
+         "reason": "no story text left after cleaning"},
+        {"id": "photo-caption", "where": f"{inbox}:{len(NIGHT1) + 2}",
+         "reason": "no sentence long enough to summarize"},
+    ]  # fmt: skip
     assert "skipped" in caplog.text and "no story text left after cleaning" in caplog.text
 
 

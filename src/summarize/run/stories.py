@@ -27,6 +27,7 @@ from summarize.data import Article, Cluster
 from summarize.run.history import wants_history
 from summarize.run.store import StoryIndex, atomic_write
 from summarize.stages.group import LooseArticle, StoryRecord, digest, grouping_scores
+from summarize.stages.group.features import Splitter
 from summarize.stages.group.inbox import ArticleFailure, InboxArticle, read_inbox
 from summarize.stages.ingest import ClusterFailure
 
@@ -60,7 +61,8 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     read: list[InboxArticle] = []
     cleaned: list[LooseArticle] = []
     failures: list[ArticleFailure] = []
-    debris: list[dict] = []
+    splitter = instantiate(cfg.splitter)
+    skipped: list[dict] = []
     for item in read_inbox(input_path, int(cfg.input.max_bytes)):
         if isinstance(item, ArticleFailure):
             log.warning("%s", item.reason)
@@ -68,11 +70,13 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
             continue
         raw = Article(index=0, text=item.text, source=item.where, title=item.title, date=item.date)
         article = cleaner.clean(cleaner.cap(raw)[0])
-        if not article.text.strip():
-            # A page that is all debris (a cookie or paywall page) is no mistake in the inbox:
-            # it is skipped, as inside a cluster, and listed; the night does not fail for it.
-            log.warning("skipped %s: no story text left after cleaning", item.where)
-            debris.append({"id": item.id, "where": item.where})
+        # A page that is all debris (a cookie or paywall page) or holds no sentence a briefing
+        # could use (a caption, a list of links) is no mistake in the inbox: it is skipped, as
+        # inside a cluster, and listed; it can neither make a story nor fail the night.
+        reason = _nothing_to_brief(article, splitter)
+        if reason:
+            log.warning("skipped %s: %s", item.where, reason)
+            skipped.append({"id": item.id, "where": item.where, "reason": reason})
             continue
         read.append(item)
         cleaned.append(
@@ -80,7 +84,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
                          date=item.date, source=item.source)
         )  # fmt: skip
     grouper = instantiate(cfg.group.grouper)
-    stories = grouper.group(cleaned, instantiate(cfg.embedder), instantiate(cfg.splitter))
+    stories = grouper.group(cleaned, instantiate(cfg.embedder), splitter)
     digests = {a.id: digest(a.text) for a in cleaned}
     continued: dict[str, str] = {}
     first_night: dict[str, str] = {}
@@ -134,7 +138,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     report = {
         "articles": len(cleaned),
         "failed_articles": len(failures),
-        "skipped_articles": debris,
+        "skipped_articles": skipped,
         "stories": len(stories),
         "continuing": len(continued),
         "new": len(stories) - len(continued),
@@ -144,6 +148,15 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         story_of = {a: s.id for s in stories for a in s.articles}
         report["scores"] = grouping_scores(gold, [story_of[i.id] for i in read])
     return GroupedNight(clusters, failures, records, report, history)
+
+
+def _nothing_to_brief(article: Article, splitter: Splitter) -> str | None:
+    """Why a cleaned article can add nothing to a briefing, if it cannot."""
+    if not article.text.strip():
+        return "no story text left after cleaning"
+    if not splitter.split(article)[0]:
+        return "no sentence long enough to summarize"
+    return None
 
 
 def open_since(night: str, close_after_days: int) -> str:
