@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,19 @@ from summarize.stages.ingest import read_clusters
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+MODEL_CACHE = Path(
+    os.environ.get("SUMMARIZE_TEST_CACHE", Path.home() / ".cache" / "summarize-tests")
+)
+"""Where the test sessions keep the exported model (never sentence vectors): the inner loop
+exports MiniLM once, not once a session. The key names the model and the libraries'
+versions, so an upgrade exports it again."""
+
+
 @pytest.fixture(scope="session")
 def minilm() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+    """The embedder users get (MiniLM, onnx-int8, one sentence a call), its exported model kept
+    in ``MODEL_CACHE`` and no sentence vector cached, so every vector is computed."""
+    return SentenceTransformerEmbedder(cache_dir=str(MODEL_CACHE), cache_vectors=False)
 
 
 @pytest.fixture(scope="session")

@@ -38,15 +38,19 @@ def torch_minilm() -> SentenceTransformerEmbedder:
 
 
 def test_the_class_defaults_are_what_users_get(minilm):
-    """The ``minilm`` fixture (the class's defaults) is the embedder ``conf/embedder/minilm``
-    builds, so tests on it test the backend users run."""
+    """The ``minilm`` fixture is the embedder ``conf/embedder/minilm`` builds, which is the
+    class's defaults, so tests on it test the backend users run; only where the exported
+    model is kept differs, and the fixture caches no vector."""
     from hydra.utils import instantiate
 
     configured = instantiate(compose_config(Path("unused"), "cache_dir=null").embedder)
-    assert vars(configured).keys() == vars(minilm).keys()
-    for name in ("model", "batch_size", "device", "threads", "backend", "cache_dir"):
-        assert getattr(configured, name) == getattr(minilm, name), name
+    defaults = SentenceTransformerEmbedder()
+    assert vars(configured).keys() == vars(minilm).keys() == vars(defaults).keys()
+    for name in ("model", "batch_size", "device", "threads", "backend", "cache_max_mb"):
+        assert getattr(configured, name) == getattr(minilm, name) == getattr(defaults, name)
+    assert configured.cache_dir is None and defaults.cache_dir is None
     assert minilm.backend == "onnx-int8" and minilm.effective_batch_size == 1
+    assert minilm.cache_dir and not minilm.cache_vectors and minilm.cache_hits == 0
 
 
 @pytest.mark.slow
