@@ -27,15 +27,18 @@ from omegaconf import DictConfig, OmegaConf
 from summarize.config import register_configs, register_resolvers
 from summarize.data import InputError
 from summarize.params import BUDGET_WORDS, ParameterError, check_value
-from summarize.run.driver import Interrupted, Runner, input_path
+from summarize.run.driver import Interrupted, Runner, disk_full, input_path
 from summarize.run.manifest import Manifest, now
-from summarize.run.store import FolderBusy, write_json
+from summarize.run.store import FolderBusy, is_disk_full, write_json
 from summarize.stages.rewrite.base import looks_like_path
 
 log = logging.getLogger("summarize")
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_DISK_FULL = 74
+"""The disk filled (sysexits' EX_IOERR): what was briefed stays valid; the same command resumes
+once space is freed."""
 EXIT_BUSY = 75
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -178,8 +181,17 @@ def _record_hydra_files(folder: Path, cfg: DictConfig) -> None:
         (target / name).write_text(OmegaConf.to_yaml(node), encoding="utf-8")
 
 
+class _RunLog(logging.FileHandler):
+    """``summarize.log`` in the output folder, best effort: on a full disk the lines that do
+    not fit are dropped (the console has them) instead of each printing a traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not is_disk_full(sys.exc_info()[1]):
+            super().handleError(record)
+
+
 def _attach_log_file(folder: Path) -> logging.Handler:
-    handler = logging.FileHandler(folder / LOG_NAME, encoding="utf-8")
+    handler = _RunLog(folder / LOG_NAME, encoding="utf-8")
     handler.setFormatter(logging.Formatter("[%(asctime)s][%(name)s][%(levelname)s] %(message)s"))
     logging.getLogger().addHandler(handler)
     return handler
@@ -224,6 +236,11 @@ def _hydra_main(cfg: DictConfig) -> int:
             file=sys.stderr,
         )
         status = EXIT_TERMINATED if isinstance(error, Interrupted) else EXIT_INTERRUPTED
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        print(f"summarize: {disk_full(error)}", file=sys.stderr)  # one line, no traceback
+        status = EXIT_DISK_FULL
     except Exception as error:  # in a sweep Hydra would re-raise it and skip the leaderboard
         if not multirun:
             raise

@@ -152,8 +152,8 @@ class Watched:
         self.look = look
         self.local = LocalExecutor()
 
-    def map(self, worker, tasks):
-        for number, outcome in enumerate(self.local.map(worker, tasks)):
+    def map(self, worker, tasks, on_start=None):
+        for number, outcome in enumerate(self.local.map(worker, tasks, on_start)):
             self.look(number)
             yield outcome
 

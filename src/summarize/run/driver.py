@@ -44,7 +44,7 @@ from summarize.run.executors.base import Executor
 from summarize.run.executors.local import LocalExecutor, in_main_thread
 from summarize.run.history import earlier_nights, wants_history, with_history
 from summarize.run.ledger import Ledger
-from summarize.run.manifest import Manifest, environment, now
+from summarize.run.manifest import Manifest, environment, now, stale_manifest
 from summarize.run.progress import Progress
 from summarize.run.store import (
     ResultBatch,
@@ -54,10 +54,13 @@ from summarize.run.store import (
     atomic_writer,
     cluster_fingerprint,
     digest,
+    full_disk_path,
+    is_disk_full,
+    new_run_id,
     write_json,
 )
 from summarize.run.stories import GroupedNight, group_night, write_stories
-from summarize.run.worker import ClusterOutcome, ClusterWorker, crashed
+from summarize.run.worker import MAX_KILLS, ClusterOutcome, ClusterWorker, crashed, killed
 from summarize.stages.ingest import ClusterFailure, count_clusters, input_files, read_clusters
 
 log = logging.getLogger("summarize")
@@ -65,9 +68,10 @@ log = logging.getLogger("summarize")
 SAMPLE_DIR = Path(__file__).parents[1] / "sample"
 
 MAX_STARTS = 2
-"""A cluster started this many times without finishing, by runs that died (a segfault in a
-native library, the OOM killer), is recorded as failed instead of started again: the night
-ends within ``MAX_STARTS + 1`` starts of the same command, every other cluster briefed."""
+"""A cluster in flight when runs died of a native fault (a segfault in a native library) this
+many times is recorded as failed instead of started again: the night ends within
+``MAX_STARTS + 1`` starts of the same command, every other cluster briefed. Runs killed with no
+fault recorded (SIGKILL, the OOM killer, a power cut) count against ``worker.MAX_KILLS``."""
 
 VOLATILE_KEYS = ("input", "run", "executor", "cache_dir", "night", "hydra")
 """Configuration that never changes a cluster's result: where things are read and written,
@@ -156,15 +160,28 @@ class Runner:
             config=config,
             input={"path": str(self.input_path)},
             environment=environment(),
+            previous_run=stale_manifest(self.output_dir),
         )
+        if manifest.previous_run is not None:
+            log.warning("the previous run into %s (started %s) %s; this run finishes its work",
+                        self.output_dir, manifest.previous_run["started"],
+                        manifest.previous_run["status"])  # fmt: skip
         manifest.write(self.output_dir)
         expected = _expected_clusters(self.input_path, self.cfg.input.limit)
         folder = RunFolder(
-            self.output_dir, shard=expected > int(self.settings.get("shard_over", 2000))
+            self.output_dir,
+            shard=expected > int(self.settings.get("shard_over", 2000)),
+            run=new_run_id(),
         )
         removed = folder.remove_partial_writes()
         if removed:
             log.warning("removed %d temporary files left by a run killed mid-write", removed)
+        with folder.fault_record():
+            return self._work(folder, manifest, config, expected, started)
+
+    def _work(
+        self, folder: RunFolder, manifest: Manifest, config: dict, expected: int, started: float
+    ) -> RunReport:
         worker = ClusterWorker(config)
         config_key = config_fingerprint(config)
         ledger = Ledger()
@@ -174,9 +191,10 @@ class Runner:
         batch = ResultBatch(folder)
         every = int(self.settings.get("flush_every", RunConfig.flush_every))
         seconds = float(self.settings.get("flush_seconds", RunConfig.flush_seconds))
+        ending: BaseException | None = None
         try:
             tasks = self._plan(batch, config_key, force, ledger, progress, wants_history(self.cfg))
-            for outcome in self.executor.map(worker, tasks):
+            for outcome in self.executor.map(worker, tasks, on_start=self._started(folder)):
                 self._store(batch, outcome, ledger)
                 progress.step(outcome.result)
                 if len(batch) >= every or batch.since_flush() >= seconds:
@@ -185,24 +203,80 @@ class Runner:
             if self._stop:
                 raise Interrupted(self._stop)
         except BaseException as error:
-            folder.forget_starts(self._running)  # they stopped, but did not crash the process
+            ending = error
+            self._forget_running(folder, error)
             _flush_after(batch, error)
-            manifest.status = "interrupted" if _is_interruption(error) else "failed"
-            if manifest.status == "interrupted":
+            if is_disk_full(error):
+                manifest.status, manifest.interrupted = "interrupted", disk_full(error)
+            elif _is_interruption(error):
+                manifest.status = "interrupted"
                 manifest.interrupted = f"{type(error).__name__}: {error}".rstrip(": ")
             else:
-                manifest.error = f"{type(error).__name__}: {error}"
+                manifest.status, manifest.error = "failed", f"{type(error).__name__}: {error}"
             raise
         else:
             manifest.status = "failed" if ledger.failures else "ok"
         finally:
             progress.close()
+            self._wrap_up(folder, ledger, manifest, worker, started, report, ending)
+        return report
+
+    def _wrap_up(
+        self,
+        folder: RunFolder,
+        ledger: Ledger,
+        manifest: Manifest,
+        worker: ClusterWorker,
+        started: float,
+        report: RunReport,
+        ending: BaseException | None,
+    ) -> None:
+        """The merged files, then the final manifest, whatever ended the run.
+
+        On a full disk each is written if it fits: the merge may not, and the small manifest
+        still may. A manifest that cannot be written keeps saying ``running``; the next start
+        (which holds the lock, so the run that wrote it is dead) reports it as stale. A full
+        disk met here, by a run that was otherwise ending well, is raised after the manifest.
+        """
+        full: OSError | None = None
+        try:
             report.metrics = self._merge(folder, ledger, manifest)
             finished = manifest.status in ("ok", "failed") and manifest.error is None
             if finished and self.settings.get("prune", True):
                 folder.prune(keep=set(ledger.order))
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            full = error
+            if ending is None:
+                manifest.status, manifest.interrupted = "interrupted", disk_full(error)
+        try:
             self._finish(manifest, ledger, worker, started)
-        return report
+        except OSError as error:
+            if not is_disk_full(error):
+                raise
+            full = full or error
+        if full is not None and ending is None:
+            raise full
+
+    def _started(self, folder: RunFolder):
+        """What the executor calls as a worker begins a cluster: its start is noted on disk."""
+
+        def note(cluster: Cluster, key: str) -> None:
+            folder.record_start(cluster.id, key)
+            self._running[cluster.id] = key
+
+        return note
+
+    def _forget_running(self, folder: RunFolder, error: BaseException) -> None:
+        """The clusters in flight when the run stopped by itself did not take it down. On a
+        full disk the note may not fit: they then count as killed once, not as crashed."""
+        try:
+            folder.forget_starts(self._running)
+        except OSError as failure:
+            if not is_disk_full(failure):
+                raise
+            log.debug("clusters in flight not cleared (%s): %s", type(error).__name__, failure)
 
     def _plan(
         self,
@@ -213,15 +287,17 @@ class Runner:
         progress: Progress,
         history: bool,
     ) -> Iterator[tuple[Cluster, str]]:
-        """The clusters still to do; read failures, complete clusters and clusters that crashed
-        the process ``MAX_STARTS`` times are recorded here. Each cluster's start is recorded
-        before it is handed to the executor, whatever the executor: that is how a cluster that
-        takes its process down is recognised by the next start (the executors' worker
-        supervision catches the crashes of workers, this catches those of the run itself). Before
-        a cluster that has taken a run down is started again, the finished clusters waiting in
-        the batch are flushed, so that only the suspect is lost if it does it again."""
+        """The clusters still to do; read failures, complete clusters and clusters that runs
+        died on too often (``MAX_STARTS`` crashes, ``MAX_KILLS`` kills) are recorded here.
+
+        Each cluster's start is noted as a worker begins it (``_started``), whatever the
+        executor: that is how a cluster in flight when the run's process died is recognised
+        by the next start, and the process's fault record tells a crash from a kill (the
+        executors' worker supervision sees how workers die; this covers the run itself).
+        Before a cluster that a run died on is started again, the finished clusters waiting in
+        the batch are flushed, so that only the suspect is lost if it happens again."""
         folder = batch.folder
-        crashes = {} if force else folder.unfinished_starts()
+        deaths = {} if force else folder.unfinished_starts()
         inputs = islice(self._inputs(), self.cfg.input.limit)  # with stories: groups the night
         nights = earlier_nights(self.output_dir.parent, str(self.cfg.night)) if history else []
         # With stories, only a story that continues an earlier one has a history to look up.
@@ -246,16 +322,19 @@ class Runner:
                 ledger.succeed(position, stored, skipped=True)
                 progress.step(stored, skipped=True)
                 continue
-            starts = crashes.get((item.id, key), 0)
-            if starts >= MAX_STARTS:
-                ledger.fail(position, item.id, item.source, crashed(starts))
+            died = deaths.get((item.id, key))
+            if died and (died.crashes >= MAX_STARTS or died.kills >= MAX_KILLS):
+                reason = (
+                    crashed(died.crashes, died.signal)
+                    if died.crashes >= MAX_STARTS
+                    else killed(died.kills)
+                )
+                ledger.fail(position, item.id, item.source, reason)
                 progress.step(None)
                 continue
-            if starts:
+            if died:
                 batch.flush()
             ledger.expect(position, item.id)
-            folder.record_start(item.id, key)
-            self._running[item.id] = key
             yield item, key
 
     def _inputs(self) -> Iterator[Cluster | ClusterFailure]:
@@ -397,8 +476,18 @@ def _flush_after(batch: ResultBatch, error: BaseException) -> None:
     try:
         batch.flush()
     except Exception as failure:
-        log.error("%d finished clusters not stored after %s: %s", len(batch),
-                  type(error).__name__, failure)  # fmt: skip
+        level = logging.DEBUG if is_disk_full(failure) else logging.ERROR  # said once, by the CLI
+        log.log(level, "%d finished clusters not stored after %s: %s", len(batch),
+                type(error).__name__, failure)  # fmt: skip
+
+
+def disk_full(error: BaseException) -> str:
+    """What a run stopped by a full disk says, in its manifest and on the command line."""
+    where = full_disk_path(error) or "its output folder"
+    return (
+        f"the disk is full: could not write {where}; free space there and run the same "
+        "command again to resume"
+    )
 
 
 def _is_interruption(error: BaseException) -> bool:

@@ -2,11 +2,14 @@
 
 One dataclass, so both sides agree on the keys. ``status`` is ``running`` from the first moment
 of a run, then ``ok`` (every cluster has a briefing), ``failed`` (some clusters failed, or the
-run itself broke: see ``error``) or ``interrupted`` (stopped by a signal; rerun to finish).
+run itself broke: see ``error``) or ``interrupted`` (stopped by a signal or a full disk, as
+``interrupted`` says; rerun to finish). A ``running`` manifest left by a dead run is reported
+as stale by the next run (``previous_run``).
 """
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 from dataclasses import asdict, dataclass, field
@@ -74,6 +77,9 @@ class Manifest:
     stories: dict | None = None
     """``group=stories``: how many stories, continuing and new, and the grouping's scores when
     the articles carry gold ``story`` labels."""
+    previous_run: dict | None = None
+    """The run before this one in the folder, when its manifest still said ``running``: it
+    died before finishing (killed, crashed, or stopped by a full disk); its ``started`` time."""
     environment: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -94,6 +100,21 @@ class Manifest:
 
     def write(self, folder: Path) -> None:
         write_json(Path(folder) / MANIFEST, self.to_dict())
+
+
+def stale_manifest(folder: Path) -> dict | None:
+    """The manifest a dead run left in ``folder`` claiming ``running``, as the next run (which
+    holds the folder's lock, so no run is live there) reports it; None when there is none."""
+    try:
+        data = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("status") != "running":
+        return None
+    return {
+        "started": str(data.get("started") or "unknown"),
+        "status": "died before finishing (killed, crashed, or its disk full)",
+    }
 
 
 def environment() -> dict:

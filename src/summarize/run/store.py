@@ -14,16 +14,19 @@ result file never outlives (a crash, a power loss) the files it vouches for.
 from __future__ import annotations
 
 import errno
+import faulthandler
 import fcntl
 import hashlib
 import json
 import logging
 import os
+import re
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
@@ -36,6 +39,10 @@ RESULTS = "results"
 BRIEFINGS = "briefings"
 LOCK_NAME = ".summarize.lock"
 STARTS_NAME = ".starts.jsonl"
+FAULTS = ".faults"
+"""Folder of the run folder where each run's process records a native fault (``faulthandler``):
+one file a run, empty unless the process died of SIGSEGV, SIGBUS, SIGABRT, SIGFPE or SIGILL."""
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
 FSYNC_THREADS = 16
 """fsyncs issued at once by ``make_durable``: they wait on the disk, not on a core."""
 
@@ -47,6 +54,46 @@ def _file_mode() -> int:
 
 
 _FILE_MODE = _file_mode()
+
+
+class DiskFull(OSError):
+    """A write failed because its file system is full (or over quota): the run stops cleanly,
+    and the same command resumes once space is freed. ``filename`` names the file."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+def is_disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or an error it was raised from or while handling, is a full disk."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in FULL_DISK:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def full_disk_path(error: BaseException) -> str | None:
+    """The file a full-disk error names, searching the errors it was raised from."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in FULL_DISK and error.filename:
+            return str(error.filename)
+        error = error.__cause__ or error.__context__
+    return None
+
+
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Turns a full-disk error writing ``path`` into ``DiskFull`` naming it: ``write()`` and
+    ``fsync()`` report ENOSPC without a file name."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in FULL_DISK and not isinstance(error, DiskFull):
+            raise DiskFull(path) from error
+        raise
 
 
 def atomic_write(path: Path, data: bytes | str, durable: bool = True) -> None:
@@ -66,21 +113,24 @@ def atomic_writer(path: Path, durable: bool = True) -> Iterator[IO[bytes]]:
     power loss; a cache, whose lost entry is only recomputed, skips that cost.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        os.fchmod(handle, _FILE_MODE)  # as open() would create it, not mkstemp's owner-only mode
-        with os.fdopen(handle, "wb") as out:
-            yield out
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    if durable:
-        _fsync_folder(path.parent)
+    with _naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+        )
+        try:
+            os.fchmod(handle, _FILE_MODE)  # as open() would create it, not mkstemp's 0600
+            with os.fdopen(handle, "wb") as out:
+                yield out
+                if durable:
+                    out.flush()
+                    os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        if durable:
+            _fsync_folder(path.parent)
 
 
 def write_json(path: Path, data: object) -> None:
@@ -105,11 +155,12 @@ def make_durable(files: Iterable[Path], folders: Iterable[Path] = ()) -> None:
 
 
 def _fsync_file(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    with _naming(path):
+        descriptor = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -238,13 +289,53 @@ class ClusterResult:
         return self.record is not None
 
 
+RUN_ID = re.compile(r"[0-9a-f]{1,32}-[0-9]{1,10}")
+"""A run's id (``new_run_id``): safe as a file name, checked before it is used as one."""
+
+FAULT_SIGNALS = {
+    "Segmentation fault": "SIGSEGV",
+    "Bus error": "SIGBUS",
+    "Aborted": "SIGABRT",
+    "Floating point exception": "SIGFPE",
+    "Illegal instruction": "SIGILL",
+}
+"""The first line of a ``faulthandler`` report ("Fatal Python error: ...") to its signal."""
+
+
+def new_run_id() -> str:
+    """A run's id: its start time (hex nanoseconds) and process id, unique in a folder."""
+    return f"{time.time_ns():x}-{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Deaths:
+    """How the runs that started a cluster died before it finished: ``crashes`` of a native
+    fault (the last one's ``signal``), ``kills`` without a record."""
+
+    crashes: int = 0
+    kills: int = 0
+    signal: str | None = None
+
+    def after(self, signal: str | None) -> Deaths:
+        """These deaths and one more: a crash by ``signal``, or a kill when it is None."""
+        if signal is None:
+            return Deaths(self.crashes, self.kills + 1, self.signal)
+        return Deaths(self.crashes + 1, self.kills, signal)
+
+    def __bool__(self) -> bool:
+        return bool(self.crashes or self.kills)
+
+
 class RunFolder:
     """The output folder of a run: where each cluster's files go and which are complete."""
 
-    def __init__(self, root: Path, shard: bool = False) -> None:
+    def __init__(self, root: Path, shard: bool = False, run: str = "") -> None:
         self.root = Path(root)
         self.shard = shard
         """Spread briefings over subfolders by a hash prefix (for runs with many clusters)."""
+        self.run = run
+        """The id of the run writing the folder: its starts name it, and its fault record is
+        ``.faults/<run>.txt`` (``fault_record``)."""
 
     def remove_partial_writes(self) -> int:
         """Deletes the temporary files (``.*.part``) of writers killed mid-write, returning how
@@ -283,39 +374,89 @@ class RunFolder:
         """Notes that the work ``key`` on a cluster begins, before it runs.
 
         One line appended to ``.starts.jsonl`` and handed to the kernel (no fsync: a process
-        that crashes loses nothing the kernel holds), so it costs microseconds a cluster. A
-        cluster that crashes the process never reaches its result file; the next start of the
-        run counts its starts (``unfinished_starts``).
+        that dies loses nothing the kernel holds), so it costs microseconds a cluster. A
+        cluster whose run dies before it finishes never reaches its result file; the next
+        start of the run learns how each such run died (``unfinished_starts``).
         """
-        self._append_starts({"start": cluster_id, "key": key})
+        self._append_starts({"start": cluster_id, "key": key, "run": self.run})
 
     def forget_starts(self, started: dict[str, str]) -> None:
-        """Clears the starts of clusters (id to key) that stopped without crashing the process
-        (Ctrl-C, an error that ended the run): they count for nothing next time."""
+        """Clears the starts of clusters (id to key) that stopped without their process dying
+        (finished, failed, Ctrl-C, an error that ended the run): they count for nothing."""
         for cluster_id, key in started.items():
             self._append_starts({"clear": cluster_id, "key": key})
 
-    def unfinished_starts(self) -> dict[tuple[str, str], int]:
-        """(cluster id, key) to the number of starts that neither finished nor were cleared;
-        a cluster whose result file is complete is never asked about."""
-        counts: dict[tuple[str, str], int] = {}
+    def unfinished_starts(self) -> dict[tuple[str, str], Deaths]:
+        """(cluster id, key) to how the runs that started it and died before it finished died:
+        of a native fault their process recorded (a crash, with its signal), or without a
+        record (SIGKILL, the OOM killer, a power cut: a kill). A clear wipes the count."""
+        deaths: dict[tuple[str, str], Deaths] = {}
         try:
             lines = (self.root / STARTS_NAME).read_text(encoding="utf-8").splitlines()
         except OSError:
-            return counts
+            return deaths
+        signals: dict[str, str | None] = {}
         for line in lines:
             try:
                 entry = json.loads(line)
                 pair = (entry.get("start", entry.get("clear")), entry["key"])
+                run = str(entry.get("run") or "")
             except (ValueError, KeyError, AttributeError):
                 continue  # a line cut by a crash mid-write
-            counts[pair] = counts.get(pair, 0) + 1 if "start" in entry else 0
-        return {pair: n for pair, n in counts.items() if n}
+            if "start" not in entry:
+                deaths.pop(pair, None)
+                continue
+            if run not in signals:
+                signals[run] = self._fault_signal(run)
+            deaths[pair] = deaths.get(pair, Deaths()).after(signals[run])
+        return deaths
+
+    @contextmanager
+    def fault_record(self) -> Iterator[None]:
+        """For the life of a run: a native fault of this process (SIGSEGV, SIGBUS, SIGABRT,
+        SIGFPE, SIGILL) makes ``faulthandler`` write its report to ``.faults/<run>.txt`` as
+        the process dies, so the next start can tell a crash from a kill. The file is removed
+        when the run ends by itself; left empty, it says the process was killed."""
+        path = self._fault_path(self.run)
+        with _naming(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            record = open(path, "w", encoding="utf-8")  # noqa: SIM115 (held for the run)
+        was_enabled = faulthandler.is_enabled()
+        faulthandler.enable(file=record, all_threads=True)
+        try:
+            yield
+        finally:
+            faulthandler.disable()
+            if was_enabled:  # as it was (pytest, PYTHONFAULTHANDLER): on the standard error
+                with suppress(AttributeError, ValueError, OSError):
+                    faulthandler.enable(file=sys.__stderr__, all_threads=True)
+            record.close()
+            path.unlink(missing_ok=True)
+
+    def _fault_path(self, run: str) -> Path:
+        if not RUN_ID.fullmatch(run):
+            raise ValueError(f"not a run id: {run!r}")
+        return self.root / FAULTS / f"{run}.txt"
+
+    def _fault_signal(self, run: str) -> str | None:
+        """The signal a dead run's process recorded, or None when it left no record."""
+        if not RUN_ID.fullmatch(run):
+            return None  # a start noted before runs kept fault records: taken as a kill
+        try:
+            report = self._fault_path(run).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+        if not report.strip():
+            return None
+        first = report.strip().splitlines()[0].removeprefix("Fatal Python error:").strip()
+        return FAULT_SIGNALS.get(first, "a native fault")
 
     def _append_starts(self, entry: dict[str, str]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / STARTS_NAME, "a", encoding="utf-8") as out:
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        path = self.root / STARTS_NAME
+        with _naming(path):
+            self.root.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def stored_ids(self) -> Iterator[tuple[str, Path]]:
         """Every cluster with a result file, whatever run wrote it."""

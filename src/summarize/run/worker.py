@@ -25,10 +25,24 @@ from summarize.run.store import ClusterResult, text_digest
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def crashed(times: int) -> str:
-    """The failure recorded for a cluster that took its process down ``times`` times, whatever
-    the executor (a worker process, a Ray actor, or the run's own process)."""
-    return f"crashed the process {times} times"
+MAX_KILLS = 5
+"""A cluster whose process is killed this many times while it runs, with no fault recorded
+(the OOM killer every time), is recorded as failed instead of started again. Kills are far
+more often an operator, a reboot or a scheduler's stop than the cluster, so the limit is well
+above that of crashes."""
+
+
+def crashed(times: int, how: str | None = None) -> str:
+    """The failure recorded for a cluster that took its process down ``times`` times with a
+    native fault, whatever the executor (a worker process, a Ray actor, or the run's own
+    process); ``how`` says what was seen last (a signal, an exit code)."""
+    return f"crashed the process {times} times" + (f" ({how})" if how else "")
+
+
+def killed(times: int) -> str:
+    """The failure recorded for a cluster whose process was killed ``times`` times with no
+    fault recorded, each time while it ran."""
+    return f"the process was killed {times} times while summarizing this cluster; out of memory?"
 
 
 @dataclass

@@ -19,13 +19,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 from summarize.data import Cluster
 from summarize.params import Constraint, Interval, check_params
-from summarize.run.worker import ClusterOutcome, ClusterWorker, crashed
+from summarize.run.worker import MAX_KILLS, ClusterOutcome, ClusterWorker, crashed, killed
 
 log = logging.getLogger("summarize")
 
@@ -34,12 +34,33 @@ TIMEOUT = Interval(0, None, closed="neither", allow_none=True)
 limit."""
 
 
+OnStart = Callable[[Cluster, str], None]
+"""Called with a cluster and its key just before a worker begins it, once a run: the driver
+notes the start then, so a run that dies while a worker is still loading charges no cluster."""
+
+
 class Executor(Protocol):
-    """Where clusters are summarized: ``map`` yields one outcome per task, in any order."""
+    """Where clusters are summarized: ``map`` yields one outcome per task, in any order, and
+    calls ``on_start`` as each task is handed to a worker that is ready for it."""
 
     def map(
-        self, worker: ClusterWorker, tasks: Iterable[tuple[Cluster, str]]
+        self,
+        worker: ClusterWorker,
+        tasks: Iterable[tuple[Cluster, str]],
+        on_start: OnStart | None = None,
     ) -> Iterator[ClusterOutcome]: ...
+
+
+@dataclass(frozen=True)
+class Death:
+    """How a worker died, as its backend saw it: ``fault`` unless it was killed with nothing
+    recorded (SIGKILL: the OOM killer, an operator), which counts against ``MAX_KILLS``."""
+
+    how: str
+    fault: bool = True
+
+    def __str__(self) -> str:
+        return self.how
 
 
 def timed_out(seconds: float) -> str:
@@ -64,6 +85,8 @@ class _Task:
     cluster: Cluster
     key: str
     tries: int = 0
+    crashes: int = 0
+    kills: int = 0
 
 
 @dataclass
@@ -132,7 +155,10 @@ class PoolExecutor:
         raise NotImplementedError
 
     def map(
-        self, worker: ClusterWorker, tasks: Iterable[tuple[Cluster, str]]
+        self,
+        worker: ClusterWorker,
+        tasks: Iterable[tuple[Cluster, str]],
+        on_start: OnStart | None = None,
     ) -> Iterator[ClusterOutcome]:
         self._slots = []
         todo = iter(tasks)
@@ -158,7 +184,7 @@ class PoolExecutor:
                             exhausted = following is None
                             task = None if following is None else _Task(*following)
                         if task is not None:
-                            self._submit(backend, slot, task)
+                            self._submit(backend, slot, task, on_start)
                 if exhausted and not retries and not any(s.task for s in live):
                     return
                 events = backend.wait([s.handle for s in live], self._wait_for(live))
@@ -213,7 +239,9 @@ class PoolExecutor:
         self._slots.append(slot)
         return slot
 
-    def _submit(self, backend, slot: _Slot, task: _Task) -> None:
+    def _submit(self, backend, slot: _Slot, task: _Task, on_start: OnStart | None) -> None:
+        if on_start is not None and not task.tries:
+            on_start(task.cluster, task.key)
         task.tries += 1
         slot.task = task
         if self.timeout_s is not None:
@@ -221,15 +249,24 @@ class PoolExecutor:
         backend.submit(slot.handle, task.cluster, task.key)
 
     def _retry_or_fail(
-        self, task: _Task, retries: deque[_Task], detail: str
+        self, task: _Task, retries: deque[_Task], death: Death
     ) -> ClusterOutcome | None:
-        if task.tries < self.max_tries:
-            log.warning("cluster %s: its worker died (%s); trying again (%d of %d)",
-                        task.cluster.id, detail, task.tries + 1, self.max_tries)  # fmt: skip
+        """A crash counts against ``max_tries``; a kill with no fault (the OOM killer) against
+        the larger ``MAX_KILLS``: the cluster goes back in the queue until one is reached."""
+        if death.fault:
+            task.crashes += 1
+        else:
+            task.kills += 1
+        if task.crashes >= self.max_tries:
+            reason = crashed(task.crashes, death.how)
+        elif task.kills >= MAX_KILLS:
+            reason = killed(task.kills)
+        else:
+            log.warning("cluster %s: its worker died (%s); trying it again",
+                        task.cluster.id, death)  # fmt: skip
             retries.append(task)
             return None
-        reason = crashed(task.tries)
-        log.error("cluster %s: %s (last: %s)", task.cluster.id, reason, detail)
+        log.error("cluster %s: %s", task.cluster.id, reason)
         return ClusterOutcome.failed(task.cluster, task.key, reason)
 
     @staticmethod

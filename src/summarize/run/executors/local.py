@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from summarize.data import Cluster
 from summarize.params import Constraint, check_params
-from summarize.run.executors.base import TIMEOUT, timed_out
+from summarize.run.executors.base import TIMEOUT, OnStart, timed_out
 from summarize.run.worker import ClusterOutcome, ClusterWorker
 
 log = logging.getLogger("summarize")
@@ -32,7 +32,10 @@ class LocalExecutor:
         check_params(self, "executor")
 
     def map(
-        self, worker: ClusterWorker, tasks: Iterable[tuple[Cluster, str]]
+        self,
+        worker: ClusterWorker,
+        tasks: Iterable[tuple[Cluster, str]],
+        on_start: OnStart | None = None,
     ) -> Iterator[ClusterOutcome]:
         limit = self.timeout_s
         if limit is not None and not (in_main_thread() and hasattr(signal, "SIGALRM")):
@@ -40,11 +43,14 @@ class LocalExecutor:
                 "executor.timeout_s needs the main thread of a POSIX process: no time limit"
             )
             limit = None
-        for cluster, key in tasks:
+        for number, (cluster, key) in enumerate(tasks):
+            if not number:  # the model's load is neither the first cluster's time nor its risk
+                worker.warm_up()
+            if on_start is not None:
+                on_start(cluster, key)
             if limit is None:
                 yield worker(cluster, key)
                 continue
-            worker.warm_up()  # the model load is not the cluster's time
             try:
                 with _alarm(limit):
                     outcome = worker(cluster, key)

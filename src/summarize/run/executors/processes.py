@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from summarize.data import Cluster
 from summarize.params import Constraint, OneOf
-from summarize.run.executors.base import PoolExecutor, worker_threads
+from summarize.run.executors.base import Death, PoolExecutor, worker_threads
 from summarize.run.worker import ClusterWorker, limit_threads, run_cluster, start_worker
 
 START_METHODS = ("spawn", "forkserver")
@@ -49,14 +49,17 @@ class _Process:
     process: Any
     connection: Connection
 
-    def describe(self) -> str:
+    def describe(self) -> Death:
+        """How the process ended: a SIGKILL leaves no fault (the OOM killer, an operator);
+        a fatal signal of its own or an exit the driver did not ask for is a crash."""
         self.process.join(timeout=5)
         code = self.process.exitcode
         if code is None:
-            return "stopped answering"
+            return Death("stopped answering")
         if code < 0:
-            return f"killed by {signal.Signals(-code).name}"
-        return f"exit code {code}"
+            name = signal.Signals(-code).name
+            return Death(f"killed by {name}", fault=-code != signal.SIGKILL)
+        return Death(f"exit code {code}")
 
 
 def serve(connection: Connection, worker: ClusterWorker, threads: int) -> None:

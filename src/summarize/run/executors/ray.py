@@ -13,7 +13,7 @@ from typing import Any
 
 from summarize.data import Cluster
 from summarize.params import ParameterError
-from summarize.run.executors.base import PoolExecutor, worker_threads
+from summarize.run.executors.base import Death, PoolExecutor, worker_threads
 from summarize.run.worker import ClusterWorker, limit_threads, run_cluster, start_worker
 
 try:
@@ -122,7 +122,8 @@ class RayBackend:
             try:
                 events.append((handle, *ray.get(ref)))
             except RayError as error:  # the actor died, or its process was lost
-                events.append((handle, "died", type(error).__name__))
+                name = type(error).__name__  # Ray's memory monitor: a kill, not a fault
+                events.append((handle, "died", Death(name, fault=name != "OutOfMemoryError")))
         return events
 
     def _forget(self, handle: _Handle) -> None:
