@@ -68,7 +68,7 @@ def test_the_local_executor_fails_a_crashing_cluster_by_the_third_start(tmp_path
     night = manifest(out)
     assert night["status"] == "failed"
     assert [(f["id"], f["reason"]) for f in night["failures"]] == [
-        (CRASHER, "crashed the process 2 times")
+        (CRASHER, "crashed the process 2 times (SIGSEGV)")
     ]
     assert [r["id"] for r in records(out)] == ["story-00", "story-01", "story-02", "story-03"]
     assert night["counts"]["skipped"] == 1 and night["counts"]["done"] == 3  # story-00 ran first
@@ -85,7 +85,7 @@ def test_a_pool_records_the_crash_in_one_start(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr[-2000:]
     night = manifest(out)
     assert [(f["id"], f["reason"]) for f in night["failures"]] == [
-        (CRASHER, "crashed the process 2 times")
+        (CRASHER, "crashed the process 2 times (killed by SIGSEGV)")
     ]
     assert len(records(out)) == 4
     assert start(path, out, "executor=processes").returncode == 1  # no start counted twice

@@ -33,6 +33,18 @@ def pytest_configure(config):
         context.physical_cores_cache = physical_cores()
 
 
+HERE = Path(__file__).parent
+UNIT_TIME_LIMIT = 300
+"""Seconds a unit test may take (pytest-timeout) unless it sets its own: the slowest, which
+export the neural model, take about a minute on a loaded 2-core machine."""
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(UNIT_TIME_LIMIT))
+
+
 class ProcessStarted(RuntimeError):
     """A unit test tried to start a process."""
 
