@@ -34,11 +34,26 @@ class BudgetConfig:
 
 
 @dataclass
+class FeedConfig:
+    """``<output.root>/feed.xml`` of nightly stories runs (docs/following.md)."""
+
+    nights: int = 7
+    """The feed holds the briefings of this many last nights (0: no feed)."""
+    entries: int = 100
+    """At most this many entries: the largest stories (articles that night) are kept."""
+    title: str = "Briefings"
+    base_url: str | None = None
+    """Where ``output.root`` is served (ending in ``/``), to make the feed's links absolute;
+    null: links relative to the feed's own address."""
+
+
+@dataclass
 class OutputConfig:
     dir: str = MISSING
     root: str | None = None
     """Parent of the dated folders of nightly runs (``experiment=nightly``)."""
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    feed: FeedConfig = field(default_factory=FeedConfig)
 
 
 @dataclass
