@@ -27,6 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 from summarize.config import register_configs, register_resolvers
 from summarize.data import InputError
 from summarize.params import BUDGET_WORDS, ParameterError, check_value
+from summarize.run.catchup import CatchupError, prepare_catchup
 from summarize.run.driver import Interrupted, Runner, input_path
 from summarize.run.manifest import Manifest, now
 from summarize.run.store import FolderBusy, write_json
@@ -195,8 +196,9 @@ def _hydra_main(cfg: DictConfig) -> int:
     _started = True
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
+        prepare_catchup(cfg)  # experiment=catchup: its input, made from the archive
         check_config(cfg)
-    except UsageError as error:
+    except (UsageError, CatchupError) as error:
         print(f"summarize: {error}", file=sys.stderr)
         if not multirun:
             sys.exit(EXIT_USAGE)

@@ -104,6 +104,9 @@ class SummarizeConfig:
     """The date a nightly run is for (``experiment=nightly``); a fixed value reruns that night."""
     cache_dir: str | None = None
     """Where embedders keep what they can reuse across runs (null: nothing is kept)."""
+    since: str | None = None
+    """``experiment=catchup``: brief what the archive under ``output.root`` holds since this
+    date (YYYY-MM-DD), each story as an update of what was briefed before it."""
 
 
 def register_configs(store: ConfigStore | None = None) -> None:

@@ -18,6 +18,7 @@ from summarize.output.feed import FeedEntry, entry_id, render_feed
 from summarize.output.story import render_story_page
 from summarize.run.worker import ClusterWorker
 
+from ..helpers import records, run_cli
 from ..story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER
 from .test_stories_run import nightly, stories, story_of, write_jsonl
 
@@ -204,3 +205,62 @@ def test_hostile_text_is_escaped_on_the_page_and_in_the_feed():
     parsed = feedparser.parse(feed)
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.entries[0].title.startswith("Bridge <script>")  # text, shown as written
+
+
+def catch_up(root: Path, *extra: str):
+    return run_cli("experiment=catchup", f"output.root={root}", "cache_dir=null",
+                   "embedder=tfidf", "run.progress=log", *extra, cwd=root.parent)  # fmt: skip
+
+
+def test_catching_up_briefs_each_story_since_the_date_as_an_update_of_what_came_before(archive):
+    _, root = archive
+    finished = catch_up(root, "since=2031-04-03")
+    assert finished.returncode == 0, finished.stderr
+    folder = root / "catchup" / "2031-04-03"
+    volcano = story_of(root / "2031-04-02", "volcano-ash-wire")["id"]
+    rates = story_of(root / "2031-04-03", "rates-bank-wire")["id"]
+    found = {r["id"]: r for r in records(folder)}
+    # The stories with articles since the date, the largest first; the others are left out.
+    assert list(found) == [volcano, rates]
+    # The volcano story: an update of night one (its articles and briefing) from the
+    # articles of nights two and three; the rates story began on the date: a full briefing.
+    assert found[volcano]["update"] == {"since": "2031-04-02", "previous_articles": 2}
+    assert "update" not in found[rates]
+    cluster = json.loads((folder / "input.jsonl").read_text().splitlines()[0])
+    later = {a["text"] for a in NIGHT2 + NIGHT3_LATER if a["id"].startswith("volcano")}
+    assert {d["text"] for d in cluster["documents"]} == later
+    night1 = next(r for r in records(root / "2031-04-02") if r["id"] == volcano)
+    assert cluster["previous_summary"] == [s["text"] for s in night1["sentences"]]
+    assert all(s["text"] not in {d["text"] for d in cluster["previous_documents"]}
+               for s in found[volcano]["sentences"])  # fmt: skip
+    index = (folder / "index.html").read_text()
+    assert "What you missed since 2031-04-03" in index and "New since 2031-04-02" in index
+    # Since the last night: the volcano story alone, against both earlier nights.
+    finished = catch_up(root, "since=2031-04-08")
+    assert finished.returncode == 0, finished.stderr
+    (last,) = records(root / "catchup" / "2031-04-08")
+    assert last["id"] == volcano
+    assert last["update"] == {"since": "2031-04-03", "previous_articles": 4}
+
+
+@pytest.mark.parametrize(
+    "since, root, message",
+    [
+        ("since=yesterday", "briefings", "since=yesterday: not a date; write it as YYYY-MM-DD"),
+        (
+            "since=2031-05-01",
+            "briefings",
+            "nothing since then in {root}: its last night is 2031-04-08",
+        ),
+        ("since=2031-04-03", "nowhere", "output.root={root}: no nightly stories archive there"),
+        ("since=", "briefings", "since is required: pass since=YYYY-MM-DD"),
+    ],
+    ids=["not-a-date", "after-the-last-night", "no-archive", "missing"],
+)
+def test_a_bad_catch_up_is_a_clear_error_and_leaves_nothing_behind(archive, since, root, message):
+    base, _ = archive
+    before = sorted(base.rglob("*"))
+    finished = catch_up(base / root, since)
+    assert finished.returncode == 2
+    assert message.format(root=base / root) in finished.stderr
+    assert sorted(base.rglob("*")) == before
