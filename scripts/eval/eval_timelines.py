@@ -78,8 +78,8 @@ def check(root: Path, nights: list[str]) -> dict:
                 wrong.append(f"{night}: {entry['articles']} articles, not {articles}")
             if entry["briefing"] != stored or not (root / stored).is_file():
                 wrong.append(f"{night}: briefing {entry['briefing']} != {stored}")
-            if not entry["new"] and result is not None:
-                wrong.append(f"{night}: nothing new")
+            if not entry["new"] and result is not None and json.loads(result.record)["sentences"]:
+                wrong.append(f"{night}: nothing new, though its briefing has sentences")
         for href in re.findall(r'href="([^"]+)"', html):
             if not (pages.folder / href).resolve().is_file():
                 wrong.append(f"dead link {href}")

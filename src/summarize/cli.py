@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs, register_resolvers
 from summarize.data import InputError
-from summarize.params import BUDGET_WORDS, ParameterError, check_value
+from summarize.params import BUDGET_WORDS, FEED_ENTRIES, FEED_NIGHTS, ParameterError, check_value
 from summarize.run.catchup import CatchupError, prepare_catchup
 from summarize.run.driver import Interrupted, Runner, input_path
 from summarize.run.manifest import Manifest, now
@@ -117,6 +117,8 @@ def check_config(cfg: DictConfig) -> None:
         )
     try:
         check_value("budget.words", cfg.budget.words, BUDGET_WORDS)
+        check_value("output.feed.nights", cfg.output.feed.nights, FEED_NIGHTS)
+        check_value("output.feed.entries", cfg.output.feed.entries, FEED_ENTRIES)
     except ParameterError as error:
         raise UsageError(str(error)) from None
     rewriter = cfg.get("rewriter") or {}

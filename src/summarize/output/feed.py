@@ -122,4 +122,4 @@ def _text(text: object) -> str:
 
 
 def _escaped(text: object) -> str:
-    return html.escape(_text(text))
+    return html.escape(_text(text), quote=False)  # text between tags: < > & are enough

@@ -51,12 +51,13 @@ def render_story_page(data: dict, links: dict) -> str:
     if outlets:
         body.append(f"<p>Reported by {html.escape(', '.join(_plain(o) for o in outlets))}.</p>\n")
     body.append('<h2>Timeline</h2>\n<ol class="timeline">\n')
-    body += [_entry_html(entry, links) for entry in timeline]
+    body += [_entry_html(entry, links, first=entry["night"] == data["first_night"])
+             for entry in timeline]  # fmt: skip
     body.append("</ol>\n")
     return page(f"{title}: the story so far", "".join(body), style=_STYLE)
 
 
-def _entry_html(entry: dict, links: dict) -> str:
+def _entry_html(entry: dict, links: dict, first: bool) -> str:
     night = entry["night"]
     briefing = links["briefings"].get(night)
     heading = _day(night)
@@ -66,6 +67,8 @@ def _entry_html(entry: dict, links: dict) -> str:
     meta = counted(int(entry.get("articles") or 0), "article")
     if outlets:
         meta += f" from {html.escape(outlets)}"
+    if first:
+        meta += " &middot; first reported"
     if briefing:
         meta += f' &middot; <a href="{html.escape(briefing)}">the briefing</a>'
     else:

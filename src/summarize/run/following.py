@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from summarize.output.feed import FeedEntry, render_feed
 from summarize.output.index import IndexEntry
 from summarize.output.story import render_story_page
 from summarize.run.ledger import Ledger
-from summarize.run.store import ClusterResult, RunFolder, StoryPages, atomic_write
+from summarize.run.store import ClusterResult, RunFolder, StoryPages, atomic_write, make_durable
 from summarize.run.stories import GroupedNight
 
 log = logging.getLogger("summarize")
@@ -88,13 +89,20 @@ def follow_night(
     root: Path, night: str, output_dir: Path, stories: Iterable[NightStory], feed: dict
 ) -> None:
     """Adds tonight's entry to each of tonight's stories' pages, then writes the feed."""
+    started = time.perf_counter()
     pages = StoryPages(root)
+    written: list[Path] = []
     for story in stories:
         entry = timeline_entry(story, night, output_dir, root)
         data = merged_page(pages.load(story.id), story, entry)
-        pages.save(story.id, data, render_story_page(data, page_links(root, data)))
+        written += pages.save(story.id, data, render_story_page(data, page_links(root, data)))
+    make_durable(written)
+    count = len(written) // 2
     if int(feed.get("nights", 0)) > 0:
         write_feed(root, feed)
+    log.info("%d story pages updated in %s, and %s (%.1f s)", count, pages.folder,
+             FEED_NAME if int(feed.get("nights", 0)) > 0 else "no feed",
+             time.perf_counter() - started)  # fmt: skip
 
 
 def timeline_entry(story: NightStory, night: str, output_dir: Path, root: Path) -> dict:

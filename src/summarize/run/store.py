@@ -587,6 +587,12 @@ class StoryPages:
             return None
         return data
 
-    def save(self, story_id: str, data: dict, page: str) -> None:
-        write_json(self.path(story_id, ".json"), data)
-        atomic_write(self.path(story_id, ".html"), page)
+    def save(self, story_id: str, data: dict, page: str) -> list[Path]:
+        """Replaces the story's two files, each atomically; returns them, for the caller to
+        make a night's pages durable together (``make_durable``: one round of fsyncs, not two
+        a page)."""
+        paths = [self.path(story_id, ".json"), self.path(story_id, ".html")]
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        for path, content in zip(paths, (text, page), strict=True):
+            atomic_write(path, content, durable=False)
+        return paths
