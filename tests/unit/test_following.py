@@ -16,6 +16,8 @@ import pytest
 
 from summarize.output.feed import FeedEntry, entry_id, render_feed
 from summarize.output.story import render_story_page
+from summarize.run.following import NightStory, timeline_entry
+from summarize.run.store import ClusterResult
 
 from ..helpers import records, run_cli
 from ..story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER
@@ -251,3 +253,29 @@ def test_a_bad_catch_up_is_a_clear_error_and_leaves_nothing_behind(archive, sinc
     assert finished.returncode == 2
     assert message.format(root=base / root) in finished.stderr
     assert sorted(base.rglob("*")) == before
+
+
+def test_a_night_whose_briefing_lists_where_sources_differ_shows_it_on_the_page(tmp_path):
+    """The briefing's ``disagreements`` (when the briefings list them) reach the timeline
+    entry and the page, each figure with its outlet."""
+    differ = [{"about": "people who fled", "variants": [
+        {"text": "About 3,000 people fled.", "article": 0, "source": "Island Times"},
+        {"text": "Some 2,500 people fled.", "article": 1, "source": "Valley Wire"}]}]  # fmt: skip
+    record = {"sentences": [{"text": "Mount Keshar erupted.", "article": 0, "also_in": [1]}],
+              "disagreements": differ}  # fmt: skip
+    result = ClusterResult(id="keshar", key="k", source="s", record=json.dumps(record),
+                           files=["briefings/keshar.html"])  # fmt: skip
+    story = NightStory(
+        "keshar", "Keshar erupts", "2031-04-02", ("Island Times", "Valley Wire"), result
+    )
+    entry = timeline_entry(story, "2031-04-02", tmp_path / "2031-04-02", tmp_path)
+    assert entry["new"] == [
+        {"text": "Mount Keshar erupted.", "sources": ["Island Times", "Valley Wire"]}
+    ]
+    assert entry["briefing"] == "2031-04-02/briefings/keshar.html"
+    assert entry["disagreements"] == differ
+    data = {"id": "keshar", "title": "Keshar erupts", "first_night": "2031-04-02",
+            "last_night": "2031-04-02", "outlets": entry["outlets"], "timeline": [entry]}  # fmt: skip
+    page = render_story_page(data, {"feed": "../feed.xml", "briefings": {}, "nights": {}})
+    assert "Sources differ" in page
+    assert "About 3,000 people fled. (Island Times); Some 2,500 people fled. (Valley Wire)" in page

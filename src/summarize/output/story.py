@@ -97,7 +97,8 @@ def _entry_html(entry: dict, links: dict, first: bool) -> str:
                 f"{_plain(v.get('text', ''))} ({_plain(v.get('source', ''))})"
                 for v in item.get("variants") or []
             )
-            parts.append(f"<li>{html.escape(variants)}</li>\n")
+            about = f"{_plain(item['about'])}: " if item.get("about") else ""
+            parts.append(f"<li>{html.escape(about + variants)}</li>\n")
         parts.append("</ul></div>\n")
     parts.append("</li>\n")
     return "".join(parts)
