@@ -26,7 +26,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from summarize.config import register_configs, register_resolvers
 from summarize.data import InputError
-from summarize.params import BUDGET_WORDS, ParameterError, check_value
+from summarize.params import BUDGET_WORDS, FEED_ENTRIES, FEED_NIGHTS, ParameterError, check_value
+from summarize.run.catchup import CatchupError, prepare_catchup
 from summarize.run.driver import Interrupted, Runner, disk_full, input_path
 from summarize.run.manifest import Manifest, now
 from summarize.run.store import FolderBusy, is_disk_full, write_json
@@ -119,6 +120,8 @@ def check_config(cfg: DictConfig) -> None:
         )
     try:
         check_value("budget.words", cfg.budget.words, BUDGET_WORDS)
+        check_value("output.feed.nights", cfg.output.feed.nights, FEED_NIGHTS)
+        check_value("output.feed.entries", cfg.output.feed.entries, FEED_ENTRIES)
     except ParameterError as error:
         raise UsageError(str(error)) from None
     rewriter = cfg.get("rewriter") or {}
@@ -207,8 +210,9 @@ def _hydra_main(cfg: DictConfig) -> int:
     _started = True
     multirun = HydraConfig.get().mode == RunMode.MULTIRUN
     try:
+        prepare_catchup(cfg)  # experiment=catchup: its input, made from the archive
         check_config(cfg)
-    except UsageError as error:
+    except (UsageError, CatchupError) as error:
         print(f"summarize: {error}", file=sys.stderr)
         if not multirun:
             sys.exit(EXIT_USAGE)

@@ -34,11 +34,26 @@ class BudgetConfig:
 
 
 @dataclass
+class FeedConfig:
+    """``<output.root>/feed.xml`` of nightly stories runs (docs/following.md)."""
+
+    nights: int = 7
+    """The feed holds the briefings of this many last nights (0: no feed)."""
+    entries: int = 100
+    """At most this many entries: the largest stories (articles that night) are kept."""
+    title: str = "Briefings"
+    base_url: str | None = None
+    """Where ``output.root`` is served (ending in ``/``), to make the feed's links absolute;
+    null: links relative to the feed's own address."""
+
+
+@dataclass
 class OutputConfig:
     dir: str = MISSING
     root: str | None = None
     """Parent of the dated folders of nightly runs (``experiment=nightly``)."""
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    feed: FeedConfig = field(default_factory=FeedConfig)
 
 
 @dataclass
@@ -89,6 +104,9 @@ class SummarizeConfig:
     """The date a nightly run is for (``experiment=nightly``); a fixed value reruns that night."""
     cache_dir: str | None = None
     """Where embedders keep what they can reuse across runs (null: nothing is kept)."""
+    since: str | None = None
+    """``experiment=catchup``: brief what the archive under ``output.root`` holds since this
+    date (YYYY-MM-DD), each story as an update of what was briefed before it."""
 
 
 def register_configs(store: ConfigStore | None = None) -> None:

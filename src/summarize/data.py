@@ -49,6 +49,9 @@ class Cluster:
     """When the reader last read about the story (the previous briefing's date), for display."""
     query: str | None = None
     """What the reader wants to know about the story; the briefing favours it (``focus``)."""
+    story_page: str | None = None
+    """Nightly stories runs: the story's page (its timeline), as a link relative to the
+    cluster's briefing files; shown on the briefing, chosen by the run layer."""
 
     def __post_init__(self) -> None:
         new = {a.index for a in self.articles}

@@ -111,6 +111,12 @@ BUDGET_WORDS = Interval(1, integer=True)
 pipeline checks it when built, and the command line before any work."""
 
 
+FEED_NIGHTS = Interval(0, integer=True)
+"""``output.feed.nights``: how many last nights the feed holds (0: no feed)."""
+FEED_ENTRIES = Interval(1, integer=True)
+"""``output.feed.entries``: the feed's cap on entries."""
+
+
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 

@@ -166,7 +166,7 @@ def test_a_continuing_story_keeps_its_id_and_gets_an_update(three_nights):
     assert manifest["stories"]["continuing"] == 1
 
 
-def test_a_rerun_and_a_killed_night_give_the_same_ids(three_nights, monkeypatch):
+def test_a_rerun_and_a_killed_night_give_the_same_ids(three_nights):
     base, root, nights = three_nights
     night, _ = nights[1]
     inbox = base / f"{night}.jsonl"
@@ -177,6 +177,14 @@ def test_a_rerun_and_a_killed_night_give_the_same_ids(three_nights, monkeypatch)
     assert (root / night / "stories.jsonl").read_bytes() == expected
     assert again.manifest.counts.skipped == again.succeeded == len(stories(root / night))
     # A night killed after its first story, then run again from the same index.
+    report = killed_then_finished(root, night, inbox)
+    assert (root / night / "stories.jsonl").read_bytes() == expected
+    assert report.failed == 0 and report.manifest.counts.skipped >= 1
+
+
+def killed_then_finished(root: Path, night: str, inbox: Path):
+    """The night redone (``run.force``) and killed after its first story, then run again:
+    the report of the run that finished it."""
     calls = {"n": 0}
     original = ClusterWorker.__call__
 
@@ -186,13 +194,11 @@ def test_a_rerun_and_a_killed_night_give_the_same_ids(three_nights, monkeypatch)
             raise KeyboardInterrupt("killed")
         return original(self, cluster, key)
 
-    monkeypatch.setattr(ClusterWorker, "__call__", dies_after_one)
-    with pytest.raises(KeyboardInterrupt):
-        nightly(root, night, inbox, "run.force=true")
-    monkeypatch.setattr(ClusterWorker, "__call__", original)
-    report = nightly(root, night, inbox)
-    assert (root / night / "stories.jsonl").read_bytes() == expected
-    assert report.failed == 0 and report.manifest.counts.skipped >= 1
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ClusterWorker, "__call__", dies_after_one)
+        with pytest.raises(KeyboardInterrupt):
+            nightly(root, night, inbox, "run.force=true")
+    return nightly(root, night, inbox)
 
 
 LAVA = "lava was flowing into an uninhabited valley"

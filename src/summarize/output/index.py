@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from summarize.output.render import counted, page
+from summarize.output.render import STORY_LINK, counted, page
 from summarize.output.safe_text import printable
+
+_STYLE = "a.story{font:.8em system-ui,sans-serif;white-space:nowrap}"
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class IndexEntry:
     articles: int | None = None
     """``group=stories``: the story's articles tonight and its outlets (sources named)."""
     outlets: int | None = None
+    page: str | None = None
+    """Nightly stories runs: the link to the story's page (its timeline)."""
 
     @classmethod
     def from_record(cls, record: dict, files: list[str], sources: int) -> IndexEntry:
@@ -62,6 +66,10 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
         lede = html.escape(entry.first_sentence or "")
         if entry.since:
             lede = f'<em class="update">New since {html.escape(entry.since)}:</em> {lede}'
+        if entry.page:
+            lede += (
+                f' <a class="story" href="{html.escape(entry.page)}">{STORY_LINK}&nbsp;&rsaquo;</a>'
+            )
         counts = counted(entry.sources, "source")
         if entry.articles is not None:
             counts = (
@@ -75,4 +83,4 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
         f'<h1>{html.escape(title)}</h1>\n<p class="meta">{summary}</p>\n'
         f"<table>\n{''.join(rows)}</table>\n"
     )
-    return page(title, body)
+    return page(title, body, style=_STYLE if any(e.page for e in entries) else "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 from summarize.data import Article, Briefing, Cluster
 from summarize.output import FORMATS
@@ -21,6 +22,8 @@ from summarize.output.safe_text import markdown_code, markdown_text, printable
 
 SUFFIXES = {"markdown": ".md", "html": ".html"}
 SENTENCES_PER_PARAGRAPH = 3
+STORY_LINK = "The story so far"
+"""The words of a briefing's link to its story's page (nightly stories runs)."""
 
 
 def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
@@ -132,6 +135,8 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
         f"Cluster {markdown_code(briefing.cluster_id)}.*",
         "",
     ]
+    if cluster.story_page:
+        lines += [f"[{STORY_LINK}]({_href(cluster.story_page)})", ""]
     if "query" in briefing.details:
         lines += [f"*{markdown_text(_focus_line(briefing))}*", ""]
     if "update" in briefing.details:
@@ -184,11 +189,12 @@ _STYLE = (
 )
 
 
-def page(title: str, body: str) -> str:
+def page(title: str, body: str, style: str = "") -> str:
+    """A whole HTML page in the briefings' style (``style``: rules of its own, added)."""
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}{style}</style>\n</head>\n"
         f"<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
     )
 
@@ -208,7 +214,13 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
     paragraphs = _paragraphs(briefing.sentences)
     body = [
         f"<h1>{html.escape(title)}</h1>\n",
-        f'<p class="meta">{counted(len(articles), "source")} &middot; {briefing.words} words</p>\n',
+        f'<p class="meta">{counted(len(articles), "source")} &middot; {briefing.words} words'
+        + (
+            f' &middot; <a href="{html.escape(_href(cluster.story_page))}">{STORY_LINK}</a>'
+            if cluster.story_page
+            else ""
+        )
+        + "</p>\n",
     ]
     if "query" in briefing.details:
         body.append(f'<p class="focus"><em>{html.escape(_focus_line(briefing))}</em></p>\n')
@@ -231,6 +243,12 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         body += [f"<li>{html.escape(w)}</li>\n" for w in briefing.warnings]
         body.append("</ul>\n")
     return page(title, "".join(body))
+
+
+def _href(link: str) -> str:
+    """A relative link made by the run layer from file names (``store.cluster_name``), with
+    anything a URL or Markdown could read as markup percent-encoded all the same."""
+    return quote(link, safe="/._-")
 
 
 def counted(number: int, noun: str) -> str:

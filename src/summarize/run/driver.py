@@ -42,6 +42,13 @@ from summarize.output.index import IndexEntry, render_index
 from summarize.pipeline import peak_rss_mb
 from summarize.run.executors.base import Executor
 from summarize.run.executors.local import LocalExecutor, in_main_thread
+from summarize.run.following import (
+    follow_night,
+    night_stories,
+    pages_root,
+    with_page_links,
+    with_story_page,
+)
 from summarize.run.history import earlier_nights, wants_history, with_history
 from summarize.run.ledger import Ledger
 from summarize.run.manifest import Manifest, environment, now, stale_manifest
@@ -140,6 +147,8 @@ class Runner:
         """Clusters handed to the executor and not stored yet: id to key."""
         self.grouped: GroupedNight | None = None
         """``group=stories``: the night's stories, once the inbox has been grouped."""
+        self.pages = pages_root(cfg)
+        """Nightly stories runs: the root whose story pages and feed the night updates."""
 
     def run(self) -> RunReport:
         with RunLock(self.output_dir):
@@ -241,6 +250,7 @@ class Runner:
         full: OSError | None = None
         try:
             report.metrics = self._merge(folder, ledger, manifest)
+            self._follow(ledger)
             finished = manifest.status in ("ok", "failed") and manifest.error is None
             if finished and self.settings.get("prune", True):
                 folder.prune(keep=set(ledger.order))
@@ -316,6 +326,8 @@ class Runner:
             if history and (continuing is None or item.id in continuing):
                 earlier = self.grouped.history.get(item.id, ()) if self.grouped else ()
                 item = with_history(item, nights, earlier)
+            if self.pages is not None:
+                item = with_story_page(item, folder.briefing_path(item.id, ".html"), self.pages)
             key = digest(cluster_fingerprint(item), config_key)
             stored = None if force else folder.load(item.id, key)
             if stored is not None:
@@ -396,6 +408,8 @@ class Runner:
             metrics_path.unlink(missing_ok=True)  # it would describe another run
         if self.grouped is not None:
             entries = _stories_first(entries, self.grouped.stories)
+            if self.pages is not None:
+                entries = with_page_links(entries, self.output_dir, self.pages)
             manifest.stories = self.grouped.report
             scores = self.grouped.report.get("scores")
             if scores is not None:
@@ -409,6 +423,18 @@ class Runner:
             _point_latest(self.output_dir, str(latest))
         manifest.metrics = metrics.get("mean") if metrics else None
         return metrics
+
+    def _follow(self, ledger: Ledger) -> None:
+        """Nightly stories runs: the pages of tonight's stories and the feed
+        (``following.py``). A failure there is logged, never lost briefings."""
+        if self.pages is None or self.grouped is None:
+            return
+        try:
+            stories = night_stories(self.grouped, ledger)
+            follow_night(self.pages, str(self.cfg.night), self.output_dir, stories,
+                         dict(self.cfg.output.feed))  # fmt: skip
+        except (OSError, ValueError) as error:
+            log.error("story pages and feed not updated: %s: %s", type(error).__name__, error)
 
     def _finish(self, manifest: Manifest, ledger: Ledger, worker: ClusterWorker, started: float):
         elapsed = time.perf_counter() - started

@@ -69,11 +69,7 @@ def earlier_nights(root: Path, night: str) -> list[Path]:
 def previous_result(nights: Sequence[Path], cluster_id: str) -> tuple[str, ClusterResult] | None:
     """The newest briefing of a story among the night folders ``nights`` (newest first)."""
     for folder in nights:
-        path = RunFolder(folder).result_path(cluster_id)
-        try:
-            result = ClusterResult(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            continue
-        if result.ok and result.id == cluster_id:
+        result = RunFolder(folder).stored(cluster_id)
+        if result is not None:
             return folder.name, result
     return None

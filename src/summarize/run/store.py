@@ -238,6 +238,7 @@ def cluster_fingerprint(cluster: Cluster) -> str:
         [[a.index, a.text, a.source, a.title, a.date] for a in cluster.articles],
         [[a.index, a.text, a.source, a.title, a.date] for a in _previous(cluster)],
         *([cluster.query] if getattr(cluster, "query", None) else []),  # old keys stay valid
+        *([{"story_page": cluster.story_page}] if getattr(cluster, "story_page", None) else []),
     )
 
 
@@ -369,6 +370,16 @@ class RunFolder:
         if not all((self.root / name).is_file() for name in result.files):
             return None
         return result
+
+    def stored(self, cluster_id: str) -> ClusterResult | None:
+        """The cluster's stored result whatever work made it (an earlier night's briefing, read
+        back by later nights, the story pages and the feed), or None when there is none."""
+        try:
+            data = json.loads(self.result_path(cluster_id).read_text(encoding="utf-8"))
+            result = ClusterResult(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        return result if result.ok and result.id == cluster_id else None
 
     def record_start(self, cluster_id: str, key: str) -> None:
         """Notes that the work ``key`` on a cluster begins, before it runs.
@@ -676,3 +687,53 @@ def _articles_of(path: Path, ids: set[str]) -> dict[str, dict]:
             if article["id"] in ids:
                 stored[article["id"]] = article
     return stored
+
+
+STORY_PAGES = "story"
+"""Folder under a nightly ``output.root`` holding one page per story (``StoryPages``)."""
+
+
+class StoryPages:
+    """The story pages of nightly runs: ``<root>/story/<name>.json``, the story's timeline,
+    and ``<root>/story/<name>.html``, the page a reader opens, ``<name>`` being the story id's
+    file name (``cluster_name``).
+
+    A night reads and replaces the pages of its own stories only, each file whole and
+    atomically (the data first, then the page made from it), so a night's cost follows the
+    night, and a crash leaves every page as it was or as it is meant to be; a rerun of the
+    night writes the same bytes. Pages of closed stories are never touched again.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.folder = self.root / STORY_PAGES
+
+    def path(self, story_id: str, suffix: str) -> Path:
+        return self.folder / f"{cluster_name(story_id)}{suffix}"
+
+    def load(self, story_id: str) -> dict | None:
+        """The story's page data, or None when it has none yet. A page that cannot be read
+        is started again from tonight, with a warning naming the file (its earlier nights'
+        briefings stay where they are)."""
+        path = self.path(story_id, ".json")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            log.warning("story page %s unreadable (%s); it restarts from tonight", path, error)
+            return None
+        if not (isinstance(data, dict) and isinstance(data.get("timeline"), list)):
+            log.warning("story page %s is not a story's page; it restarts from tonight", path)
+            return None
+        return data
+
+    def save(self, story_id: str, data: dict, page: str) -> list[Path]:
+        """Replaces the story's two files, each atomically; returns them, for the caller to
+        make a night's pages durable together (``make_durable``: one round of fsyncs, not two
+        a page)."""
+        paths = [self.path(story_id, ".json"), self.path(story_id, ".html")]
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        for path, content in zip(paths, (text, page), strict=True):
+            atomic_write(path, content, durable=False)
+        return paths

@@ -47,6 +47,9 @@ class GroupedNight:
     history: dict[str, tuple[Article, ...]] = field(default_factory=dict)
     """Per continuing story (nightly runs with update briefings): the articles of its earlier
     nights, which its reader has read."""
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per story, who published each of its articles, in the cluster's article order: the
+    outlet, else the article's id (for the story pages' "who said it")."""
 
     def items(self) -> Iterator[Cluster | ClusterFailure]:
         """Failed articles first (each fails alone), then one cluster per story."""
@@ -108,9 +111,10 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         if continued and wants_history(cfg):
             history = earlier_articles(index, records, set(continued), str(night))
     by_id = {item.id: item for item in read}
-    clusters, records = [], []
+    clusters, records, sources = [], [], {}
     for story in stories:
         members = [by_id[a] for a in story.articles]
+        sources[story.id] = tuple(m.source or m.id for m in members)
         clusters.append(
             Cluster(
                 id=story.id,
@@ -147,7 +151,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     if read and all(label is not None for label in gold):
         story_of = {a: s.id for s in stories for a in s.articles}
         report["scores"] = grouping_scores(gold, [story_of[i.id] for i in read])
-    return GroupedNight(clusters, failures, records, report, history)
+    return GroupedNight(clusters, failures, records, report, history, sources)
 
 
 def _nothing_to_brief(article: Article, splitter: Splitter) -> str | None:
