@@ -434,6 +434,8 @@ class Runner:
             follow_night(self.pages, str(self.cfg.night), self.output_dir, stories,
                          dict(self.cfg.output.feed))  # fmt: skip
         except (OSError, ValueError) as error:
+            if is_disk_full(error):
+                raise  # a clear stop (``_wrap_up``); the next run writes the pages
             log.error("story pages and feed not updated: %s: %s", type(error).__name__, error)
 
     def _finish(self, manifest: Manifest, ledger: Ledger, worker: ClusterWorker, started: float):
