@@ -45,10 +45,16 @@ def main() -> None:
     began = time.monotonic()
     subprocess.run(command(inbox, reference, args.overrides), check=True, capture_output=True)
     horizon = time.monotonic() - began
-    print(f"uninterrupted run: {horizon:.1f} s")
+    began = time.monotonic()
+    subprocess.run(command(inbox, reference, args.overrides), check=True, capture_output=True)
+    startup = time.monotonic() - began  # a run with nothing left to do
+    print(f"uninterrupted run: {horizon:.1f} s; a run with everything complete: {startup:.1f} s")
     rng = random.Random(args.seed)
     for number in range(args.kills):
-        moment = rng.uniform(0.0, horizon)
+        # A moment within what this run has left to do, so that kills land in runs that resume.
+        stored = len(list((out / "results").glob("*/*.json")))
+        left = startup + (horizon - startup) * (1 - stored / args.clusters)
+        moment = rng.uniform(0.0, left)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         process = subprocess.Popen(command(inbox, out, args.overrides), **quiet)
         try:
@@ -57,7 +63,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait()
-            print(f"kill {number + 1}: SIGKILL at {moment:.1f} s")
+            print(f"kill {number + 1}: SIGKILL at {moment:.1f} s ({stored} clusters stored before)")
     last = subprocess.run(command(inbox, out, args.overrides), capture_output=True, text=True)
     manifest = json.loads((out / "manifest.json").read_text())
     ids = [json.loads(line)["id"] for line in (out / "summaries.jsonl").read_text().splitlines()]

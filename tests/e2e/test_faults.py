@@ -93,9 +93,13 @@ def killed_runs(overrides: list[str], out: Path, cwd: Path, moments) -> list[str
     return log
 
 
-def sleeper(rng: random.Random, horizon: float):
+def sleeper(rng: random.Random, horizon: float, out: Path, clusters: int):
+    """Waits a random moment within what the run has left: ``horizon`` seconds for the whole
+    night, less the share of clusters already stored, so kills keep landing as it resumes."""
+
     def moment(number: int, process) -> str:
-        delay = rng.uniform(0.0, horizon)
+        stored = sum(1 for _ in RunFolder(out).stored_ids())
+        delay = rng.uniform(0.0, horizon * max(0.2, 1 - stored / clusters))
         wait_for(lambda: False, process, delay)
         return f"{delay:.2f} s after the manifest"
 
@@ -133,7 +137,7 @@ def test_random_kills_lose_nothing(reference, tmp_path, executor):
     overrides = [f"input.path={path}", f"output.dir={out}", *executor]
     rng = random.Random(SEED)
     horizon = seconds * (2.0 if executor else 1.0)  # workers load their own model
-    log = killed_runs(overrides, out, tmp_path, sleeper(rng, horizon))
+    log = killed_runs(overrides, out, tmp_path, sleeper(rng, horizon, out, 20))
     last = command(*overrides, cwd=tmp_path)
     replay = f"seed {SEED}: " + "; ".join(log)
     assert last.returncode == 0, replay + "\n" + last.stderr[-3000:]
@@ -159,7 +163,7 @@ def test_random_kills_of_a_stories_night_lose_nothing(tmp_path):
     root = tmp_path / "root"
     out, index = root / NIGHT, root / "stories" / f"{NIGHT}.jsonl"
     rng = random.Random(SEED)
-    later = sleeper(rng, seconds)
+    later = sleeper(rng, seconds, out, 4)
 
     def moment(number: int, process) -> str:
         phase = ("grouping", "index", "briefings")[number % 3]
