@@ -21,6 +21,8 @@ from summarize.output.safe_text import markdown_code, markdown_text, printable
 
 SUFFIXES = {"markdown": ".md", "html": ".html"}
 SENTENCES_PER_PARAGRAPH = 3
+DISAGREEMENTS_SHOWN = 3
+"""The "Sources differ" section shows the most salient few; the record keeps them all."""
 
 
 def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
@@ -45,6 +47,25 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
         ],
         "warnings": list(briefing.warnings),
     }
+    if briefing.disagreements is not None:
+        record["disagreements"] = [
+            {
+                "about": d.about,
+                "in_briefing": d.in_briefing,
+                "variants": [
+                    {
+                        "text": v.text,
+                        "article": v.article,
+                        "sentence": v.position,
+                        "source": sources.get(v.article),
+                        "figure": v.figure,
+                        **({"when": v.when} if v.when else {}),
+                    }
+                    for v in d.variants
+                ],
+            }
+            for d in briefing.disagreements
+        ]
     record.update(briefing.details)
     return record
 
@@ -147,6 +168,7 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     ]
     for paragraph in paragraphs or ["_No sentence could be selected._"]:
         lines += [paragraph, ""]
+    lines += _differ_markdown(briefing, cluster)
     lines += ["## Sources", ""]
     lines += [
         f"{number}. {markdown_text(_source_name(article))} ({markdown_code(article.source)})"
@@ -155,6 +177,40 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     if briefing.warnings:
         lines += ["", "## Warnings", ""] + [f"- {markdown_text(w)}" for w in briefing.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _shown_disagreements(briefing: Briefing, cluster: Cluster) -> list[tuple[str, list]]:
+    """The section's items: what is disputed, and per variant (figure, when, outlet, number)."""
+    numbers = _numbers(briefing, cluster)
+    articles = {a.index: a for a in _articles(briefing, cluster)}
+    return [
+        (
+            d.about,
+            [
+                (v.figure, v.when, _source_name(articles[v.article]), numbers[v.article], v.text)
+                for v in d.variants
+                if v.article in articles
+            ],
+        )
+        for d in (briefing.disagreements or [])[:DISAGREEMENTS_SHOWN]
+    ]
+
+
+def _differ_markdown(briefing: Briefing, cluster: Cluster) -> list[str]:
+    """The "Sources differ" section: each disputed fact, then each source's figure."""
+    items = _shown_disagreements(briefing, cluster)
+    if not items:
+        return []
+    lines = ["## Sources differ", ""]
+    for about, variants in items:
+        lines.append(f"- {markdown_text(about)}")
+        lines += [
+            f"  - **{markdown_text(figure)}**"
+            + (f" ({markdown_text(time)})" if time else "")
+            + f": {markdown_text(outlet)} [{number}]"
+            for figure, time, outlet, number, _ in variants
+        ]
+    return [*lines, ""]
 
 
 def _heading(briefing: Briefing) -> str:
@@ -181,6 +237,11 @@ _STYLE = (
     "td.n{font:.8em system-ui,sans-serif;color:#666;white-space:nowrap;text-align:right}"
     ".failed{color:#b00020;font:600 .85em system-ui,sans-serif}"
     "a{color:#1a5fb4}"
+    "ul.differ{padding-left:1.2em;font-size:.95em}ul.differ>li{margin:.2em 0 .9em}"
+    "ul.differ ul{list-style:none;padding:0;margin:.3em 0 0}"
+    "ul.differ ul li{margin:.2em 0;overflow-wrap:anywhere}"
+    ".figure{font:600 .95em system-ui,sans-serif;background:#eef3fb;border-radius:.25em;"
+    "padding:0 .3em;margin-right:.3em}.when{color:#666;font-size:.9em}"
 )
 
 
@@ -219,6 +280,7 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         body.append(f"<p{css}>{' '.join(sentence_html(s) for s in paragraph)}</p>\n")
     if not paragraphs:
         body.append("<p><em>No sentence could be selected.</em></p>\n")
+    body += _differ_html(briefing, cluster)
     body.append('<h2>Sources</h2>\n<ol class="sources">\n')
     body += [
         f'<li id="source-{n}"><span title="{html.escape(a.source)}">'
@@ -231,6 +293,25 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         body += [f"<li>{html.escape(w)}</li>\n" for w in briefing.warnings]
         body.append("</ul>\n")
     return page(title, "".join(body))
+
+
+def _differ_html(briefing: Briefing, cluster: Cluster) -> list[str]:
+    """The "Sources differ" section: each figure with its outlet, its sentence on hover."""
+    items = _shown_disagreements(briefing, cluster)
+    if not items:
+        return []
+    body = ['<h2>Sources differ</h2>\n<ul class="differ">\n']
+    for about, variants in items:
+        body.append(f"<li>{html.escape(about)}\n<ul>\n")
+        body += [
+            f'<li title="{html.escape(text)}"><span class="figure">{html.escape(figure)}</span>'
+            + (f'<span class="when">{html.escape(time)}</span> ' if time else "")
+            + f'{html.escape(outlet)}<sup><a href="#source-{number}">{number}</a></sup></li>\n'
+            for figure, time, outlet, number, text in variants
+        ]
+        body.append("</ul></li>\n")
+    body.append("</ul>\n")
+    return body
 
 
 def counted(number: int, noun: str) -> str:
