@@ -263,7 +263,7 @@ class Disagreement:
     """A fact that independent sources state differently (``stages/disagree.py``)."""
 
     about: str
-    """What is disputed: the first variant's words around the figure, the figure left out."""
+    """What is disputed: the first variant's sentence, its figure written "[…]"."""
     variants: tuple[Variant, ...]
     """One per source, at least two sources; those whose sentence the briefing shows first."""
     in_briefing: bool = False

@@ -159,13 +159,25 @@ def test_the_record_and_both_pages_show_the_section(cluster):
     assert item["variants"][1]["text"] == TIDEWIRE[0] and item["variants"][0]["when"] == "on Sunday"
     markdown = files[".md"]
     section = markdown[markdown.index("## Sources differ") : markdown.index("## Sources\n")]
-    assert "**19** (on Sunday): Tidewire [2]" in section
-    assert "**14** (on Sunday): Kestrel Gazette [1]" in section
+    assert "- A fire at the Merrow grain terminal in Harlow Bay injured \\[…\\] workers" in section
+    assert (
+        "  - **14**: Kestrel Gazette [1]; Harbour Radio [3]\n  - **19**: Tidewire [2]\n" in section
+    )
     page = files[".html"]
     assert "<h2>Sources differ</h2>" in page
-    assert '<span class="figure">19</span>' in page and 'href="#source-2">2</a>' in page
+    assert '<span class="figure">19</span> <span title="' in page
+    assert 'Tidewire</span><sup><a href="#source-2">2</a></sup></li>' in page
     # the briefing's own text, the scored part, does not carry the section
     assert "Sources differ" not in briefing.text
+    # a time is shown when the sources give different ones
+    later = cluster.articles[1].text.replace("19 workers on Sunday", "19 workers on Monday")
+    articles = (cluster.articles[0], dataclasses.replace(cluster.articles[1], text=later))
+    timed = dataclasses.replace(cluster, articles=articles)
+    _, files = BriefingRenderer().render(summarizer().summarize(timed), timed)
+    assert (
+        "  - **14** (on Sunday): Kestrel Gazette [1]\n  - **19** (on Monday): Tidewire"
+        in files[".md"]
+    )
 
 
 def test_hostile_text_in_a_disagreement_is_escaped():

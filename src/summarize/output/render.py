@@ -180,35 +180,38 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
 
 
 def _shown_disagreements(briefing: Briefing, cluster: Cluster) -> list[tuple[str, list]]:
-    """The section's items: what is disputed, and per variant (figure, when, outlet, number)."""
+    """The section's items: what is disputed, then one row per version: its figure, its time
+    (only when the sources give different times) and the sources that give it, as (name,
+    number, sentence)."""
     numbers = _numbers(briefing, cluster)
     articles = {a.index: a for a in _articles(briefing, cluster)}
-    return [
-        (
-            d.about,
-            [
-                (v.figure, v.when, _source_name(articles[v.article]), numbers[v.article], v.text)
-                for v in d.variants
-                if v.article in articles
-            ],
-        )
-        for d in (briefing.disagreements or [])[:DISAGREEMENTS_SHOWN]
-    ]
+    items = []
+    for item in (briefing.disagreements or [])[:DISAGREEMENTS_SHOWN]:
+        variants = [v for v in item.variants if v.article in articles]
+        timed_apart = len({v.when for v in variants}) > 1
+        rows: dict[tuple, list] = {}
+        for v in variants:
+            rows.setdefault((v.figure, v.when if timed_apart else None), []).append(
+                (_source_name(articles[v.article]), numbers[v.article], v.text)
+            )
+        items.append((item.about, [(*version, sources) for version, sources in rows.items()]))
+    return items
 
 
 def _differ_markdown(briefing: Briefing, cluster: Cluster) -> list[str]:
-    """The "Sources differ" section: each disputed fact, then each source's figure."""
+    """The "Sources differ" section: each disputed fact, then each version with its sources."""
     items = _shown_disagreements(briefing, cluster)
     if not items:
         return []
     lines = ["## Sources differ", ""]
-    for about, variants in items:
+    for about, rows in items:
         lines.append(f"- {markdown_text(about)}")
         lines += [
             f"  - **{markdown_text(figure)}**"
             + (f" ({markdown_text(time)})" if time else "")
-            + f": {markdown_text(outlet)} [{number}]"
-            for figure, time, outlet, number, _ in variants
+            + ": "
+            + "; ".join(f"{markdown_text(name)} [{number}]" for name, number, _ in sources)
+            for figure, time, sources in rows
         ]
     return [*lines, ""]
 
@@ -241,7 +244,7 @@ _STYLE = (
     "ul.differ ul{list-style:none;padding:0;margin:.3em 0 0}"
     "ul.differ ul li{margin:.2em 0;overflow-wrap:anywhere}"
     ".figure{font:600 .95em system-ui,sans-serif;background:#eef3fb;border-radius:.25em;"
-    "padding:0 .3em;margin-right:.3em}.when{color:#666;font-size:.9em}"
+    "padding:0 .3em}.when{color:#666;font-size:.9em}"
 )
 
 
@@ -296,19 +299,24 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
 
 
 def _differ_html(briefing: Briefing, cluster: Cluster) -> list[str]:
-    """The "Sources differ" section: each figure with its outlet, its sentence on hover."""
+    """The "Sources differ" section: each version with its sources, a source's sentence shown
+    when its name is hovered."""
     items = _shown_disagreements(briefing, cluster)
     if not items:
         return []
     body = ['<h2>Sources differ</h2>\n<ul class="differ">\n']
-    for about, variants in items:
+    for about, rows in items:
         body.append(f"<li>{html.escape(about)}\n<ul>\n")
-        body += [
-            f'<li title="{html.escape(text)}"><span class="figure">{html.escape(figure)}</span>'
-            + (f'<span class="when">{html.escape(time)}</span> ' if time else "")
-            + f'{html.escape(outlet)}<sup><a href="#source-{number}">{number}</a></sup></li>\n'
-            for figure, time, outlet, number, text in variants
-        ]
+        for figure, time, sources in rows:
+            names = ", ".join(
+                f'<span title="{html.escape(text)}">{html.escape(name)}</span>'
+                f'<sup><a href="#source-{number}">{number}</a></sup>'
+                for name, number, text in sources
+            )
+            when = f' <span class="when">{html.escape(time)}</span>' if time else ""
+            body.append(
+                f'<li><span class="figure">{html.escape(figure)}</span>{when} {names}</li>\n'
+            )
         body.append("</ul></li>\n")
     body.append("</ul>\n")
     return body

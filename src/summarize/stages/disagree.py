@@ -429,12 +429,11 @@ class DisagreementFinder:
             if float(vectors[place[a]] @ vectors[place[b]]) >= self.context_threshold
         ]
 
-    def _context(self, text: str, figure: Figure, mark: str = "") -> str:
-        """The ``context_words`` words either side of the figure, the figure left out (or
-        replaced by ``mark``)."""
+    def _context(self, text: str, figure: Figure) -> str:
+        """The ``context_words`` words either side of the figure, the figure left out."""
         before = text[: figure.start].split()[-self.context_words :]
         after = text[figure.end :].split()[: self.context_words]
-        return " ".join([*before, *([mark] if mark else []), *after])
+        return " ".join([*before, *after])
 
     def _item(
         self,
@@ -461,7 +460,7 @@ class DisagreementFinder:
             return None
         first = picked[0]
         text = sentences[first.row].text
-        about = self._context(text, first.figure, "…") if first.figure is not None else text
+        about = _about(text, first.figure)
         variants = tuple(
             Variant(
                 text=sentences[n.row].text,
@@ -474,6 +473,24 @@ class DisagreementFinder:
         )
         in_briefing = any(sentence_key(sentences[n.row]) in shown for n in picked)
         return Disagreement(about=about, variants=variants, in_briefing=in_briefing)
+
+
+def _about(text: str, figure: Figure | None, reach: int = 12) -> str:
+    """What is disputed, for the reader: the sentence with the figure written "[…]", cut to
+    ``reach`` words either side of it; a denial's whole claim."""
+    if figure is None:
+        return text
+    before = text[: figure.start].split()
+    after = text[figure.end :].split()
+    return " ".join(
+        [
+            *(["…"] if len(before) > reach else []),
+            *before[-reach:],
+            "[…]" + (after.pop(0) if after and not after[0][:1].isalnum() else ""),
+            *after[:reach],
+            *(["…"] if len(after) > reach else []),
+        ]
+    )
 
 
 class IgnoreDisagreements:
