@@ -516,7 +516,8 @@ def _conflict(
     """The first pair of figures for one measure with irreconcilable values, or ``None``.
 
     Neither value may appear among the other sentence's figures of its kind (then the two
-    merely share a number), and what a count counts must be in both sentences.
+    merely share a number), and what a count counts must be in both sentences (a currency
+    or a time unit is matched by ``Figure.aligns``: "$" is not a word).
     """
     words, other_words = content_words(text), content_words(other)
     for f in mine:
@@ -525,7 +526,8 @@ def _conflict(
         for g in theirs:
             if any(g.kind == h.kind and g.value == h.value for h in mine):
                 continue
-            if f.aligns(g) and f.conflicts(g) and f.unit <= other_words and g.unit <= words:
+            counted = f.kind != "count" or (f.unit <= other_words and g.unit <= words)
+            if f.aligns(g) and f.conflicts(g) and counted:
                 return f, g
     return None
 
