@@ -372,12 +372,17 @@ class DisagreementFinder:
             return []
         sources = np.array([document.source(s.article) for s in sentences])
         similarity = document.embeddings @ document.embeddings.T
-        close_pairs = np.triu(similarity >= self.topic_threshold, k=1)
-        close_pairs &= sources[:, None] != sources[None, :]
         found = [figures(s.text) for s in sentences]
+        # only pairs that could disagree: both with figures, or one denying (cheap to rule out)
+        counted = np.array([bool(f) for f in found])
+        pairs = (similarity >= self.topic_threshold) & counted[:, None] & counted[None, :]
+        if self.denials:
+            denied = np.array([_negated(s.text) for s in sentences])
+            pairs |= (similarity >= self.threshold) & (denied[:, None] != denied[None, :])
+        pairs = np.triu(pairs, k=1) & (sources[:, None] != sources[None, :])
         edges: list[tuple[_Node, _Node]] = []
         paraphrases: list[tuple[_Node, _Node]] = []
-        for i, j in zip(*np.nonzero(close_pairs), strict=True):
+        for i, j in zip(*np.nonzero(pairs), strict=True):
             i, j = int(i), int(j)
             a, b = sentences[i].text, sentences[j].text
             close = similarity[i, j] >= self.threshold and (
