@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 
 from summarize.cli import compose_config
-from summarize.data import Cluster, Disagreement
+from summarize.data import Cluster, Disagreement, InputError
 from summarize.pipeline import Summarizer
 from summarize.run.worker import build_summarizer
 from summarize.stages.disagree import Figure, figures
@@ -109,7 +109,10 @@ def make_probe(summarizer: Summarizer, cluster: Cluster, independent: bool = Tru
     ``independent=False`` also accepts a pair in a republished copy: a cheap first pass
     (TF-IDF) may see copies where the default does not.
     """
-    document = summarizer.prepare(cluster).document
+    try:
+        document = summarizer.prepare(cluster).document
+    except InputError:  # nothing to summarize (the run reports it as a failed cluster)
+        return None
     with_figures = []
     for sentence in document.sentences:
         found = figures(sentence.text)
@@ -171,7 +174,10 @@ def probe(args: argparse.Namespace) -> None:
 
 
 def listed(summarizer: Summarizer, cluster: Cluster) -> list[tuple[str, Disagreement]]:
-    briefing = summarizer.summarize(cluster)
+    try:
+        briefing = summarizer.summarize(cluster)
+    except InputError:
+        return []
     return [(disagreement_key(cluster.id, d), d) for d in briefing.disagreements or []]
 
 

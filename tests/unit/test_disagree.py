@@ -86,6 +86,13 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
         ("45-year-old", 45.0, "age", [], "="),
         ("more than three", 3.0, "count", ["sank", "ship"], ">="),
     ]
+    dates = figures("On Dec. 12, 5 decades after March three, 30 juniors met in June 2012.")
+    assert [(f.text, f.kind) for f in dates] == [
+        ("12", "day"),
+        ("5", "duration"),
+        ("30", "count"),
+        ("2012", "year"),
+    ]
     # a bound is not contradicted by a value within it
     more, exact = figures("more than 300 people died")[0], figures("310 people died")[0]
     assert not more.conflicts(exact)

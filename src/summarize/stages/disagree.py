@@ -260,15 +260,11 @@ def _kind(
         currency = after[0]
     if currency:
         return "money", frozenset({_CURRENCY[currency]})
-    words = before.split()
-    if words and words[-1].strip(".,") in _MONTHS:
-        return (
-            ("day", frozenset({words[-1].strip(".,")[:3]}))
-            if float(number or 0) <= 31
-            else (None, frozenset())
-        )
-    if after and after[0][:3] in _MONTHS and number.isdigit() and int(number) <= 31:
-        return "day", frozenset({after[0][:3]})
+    month = (before.split() or [""])[-1].strip(".,")
+    if month not in _MONTHS and after and after[0] in _MONTHS:
+        month = after[0]
+    if month in _MONTHS and month != "may" and number.isdigit():  # "may" is mostly a verb
+        return ("day", frozenset({month[:3]})) if int(number) <= 31 else ("year", frozenset())
     if number.isdigit() and len(number) == 4 and 1800 <= int(number) <= 2100:
         return "year", frozenset()
     head = _head(after)
