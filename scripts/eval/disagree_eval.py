@@ -5,13 +5,16 @@ need from the data every time, deterministically, and the labels live in
 ``scripts/eval/disagree_labels.tsv`` keyed by a hash of the disagreement, never by its text.
 
     python scripts/eval/disagree_eval.py probe DATA.jsonl [--skip N] [--limit N] [overrides]
-    python scripts/eval/disagree_eval.py list DATA [--limit N] --out /tmp/listed.jsonl   # to label
+    python scripts/eval/disagree_eval.py list DATA [DATA ...] [--limit N] --out /tmp/listed.jsonl
+    python scripts/eval/disagree_eval.py count /tmp/listed.jsonl   # its labels, by source
+    python scripts/eval/disagree_eval.py pairs DATA [--cluster ID] [--kind percent]  # cosines
     python scripts/eval/disagree_eval.py precision DATA [DATA ...] [--limit N] [overrides]
 
 **Probe (recall).** In each cluster, the first pair of sentences of two independent articles
 (neither a republished copy) that are near-identical (``difflib`` ratio >= 0.8 with their
 figures masked) and carry the same figures is altered: one figure in the second article's
-sentence is changed (a count or amount by a quarter, a year by two, a percentage by a fifth).
+sentence is changed (a count or amount by a quarter, a year or a day by two, a percentage by a
+fifth).
 A hit is a ``disagreements`` item that lists both articles, each with its figure. At most one
 probe per cluster. A TF-IDF pass first skips clusters without any candidate pair (cheap).
 
@@ -33,11 +36,13 @@ import re
 import sys
 from pathlib import Path
 
+import provenance_pairs  # scripts/eval, next to this script
+
 from summarize.cli import compose_config
 from summarize.data import Cluster, Disagreement, InputError
 from summarize.pipeline import Summarizer
 from summarize.run.worker import build_summarizer
-from summarize.stages.disagree import Figure, figures
+from summarize.stages.disagree import DisagreementFinder, Figure, figures
 from summarize.stages.ingest import read_clusters
 
 LABELS = Path(__file__).with_name("disagree_labels.tsv")
@@ -80,6 +85,8 @@ def changed(figure: Figure) -> str | None:
     value = float(written.replace(",", ""))
     if figure.kind == "year":
         new = value + 2
+    elif figure.kind == "day":  # another day of the month, not "June 38"
+        new = value + 2 if value <= 27 else value - 2
     elif figure.kind == "percent":
         new = round(value * 1.2) if value * 1.2 <= 100 else round(value * 0.8)
     else:
@@ -196,6 +203,7 @@ def list_items(args: argparse.Namespace) -> None:
                         "variants": [dataclasses.asdict(v) for v in item.variants],
                     }
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                    out.flush()  # to read while the rest runs
 
 
 def precision(args: argparse.Namespace) -> None:
@@ -211,17 +219,58 @@ def precision(args: argparse.Namespace) -> None:
     print(json.dumps(counts))
 
 
+def pairs(args: argparse.Namespace) -> None:
+    """Why two figures of a kind are or are not compared: per pair of sentences of different
+    sources, their cosine and that of the words around the figures (the module's rules)."""
+    summarizer = build_summarizer(compose_config(*args.overrides))
+    finder = DisagreementFinder()
+    for cluster in clusters(args.data, 0, None):
+        if args.cluster not in (None, cluster.id):
+            continue
+        document = summarizer.prepare(cluster).document
+        rows = [
+            (row, f)
+            for row, sentence in enumerate(document.sentences)
+            for f in figures(sentence.text)
+            if f.kind == args.kind
+        ]
+        for n, (i, f) in enumerate(rows):
+            for j, g in rows[n + 1 :]:
+                a, b = document.sentences[i], document.sentences[j]
+                if document.source(a.article) == document.source(b.article):
+                    continue
+                windows = summarizer.embedder.encode(
+                    [finder._context(a.text, f), finder._context(b.text, g)]
+                )
+                print(
+                    f"{cluster.id}\t{f.text} ({a.article}) / {g.text} ({b.article})\t"
+                    f"sentences {float(document.embeddings[i] @ document.embeddings[j]):.2f}\t"
+                    f"around the figures {float(windows[0] @ windows[1]):.2f}"
+                )
+
+
+def count(args: argparse.Namespace) -> None:
+    """The labels of the items a ``list`` run wrote (labels read now, by key), in all, per
+    source (by cluster id) and for figures and denials apart."""
+    labels = read_labels()
+    counts = dict.fromkeys((*KINDS, "unlabelled"), 0)
+    per_source: dict[str, dict[str, int]] = {}
+    for line in args.listed.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        label = labels.get(row["key"], "unlabelled")
+        counts[label] += 1
+        family = re.sub(r"-?\d+[A-Z]?$", "", row["cluster"])  # multinews-val-row, D (DUC)...
+        denial = {v["figure"] for v in row["variants"]} <= {"states", "denies"}
+        for group in (family, "denials" if denial else "figures"):
+            per_group = per_source.setdefault(group, dict.fromkeys((*KINDS, "unlabelled"), 0))
+            per_group[label] += 1
+    judged = sum(counts[k] for k in KINDS)
+    counts["precision"] = round(counts["real"] / judged, 3) if judged else None
+    print(json.dumps({"all": counts, **per_source}))
+
+
 def read_labels() -> dict[str, str]:
-    labels = {}
-    if LABELS.exists():
-        for number, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            key, label = line.split("\t")[:2]
-            if label not in KINDS:
-                raise ValueError(f"{LABELS}:{number}: unknown label {label!r}")
-            labels[key] = label
-    return labels
+    return provenance_pairs.read_labels(LABELS, KINDS)
 
 
 def main() -> None:
@@ -237,6 +286,14 @@ def main() -> None:
     run.add_argument("--limit", type=int, default=50)
     run.add_argument("--out", type=Path, required=True)
     run.set_defaults(handler=list_items)
+    run = commands.add_parser("pairs")
+    run.add_argument("data", type=Path)
+    run.add_argument("--cluster", default=None)
+    run.add_argument("--kind", default="percent")
+    run.set_defaults(handler=pairs)
+    run = commands.add_parser("count")
+    run.add_argument("listed", type=Path)
+    run.set_defaults(handler=count)
     run = commands.add_parser("precision")
     run.add_argument("data", type=Path, nargs="+")
     run.add_argument("--limit", type=int, default=50)

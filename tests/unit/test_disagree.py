@@ -16,7 +16,7 @@ from summarize.pipeline import Summarizer
 from summarize.run.worker import build_summarizer
 from summarize.stages.clean import BoilerplateCleaner
 from summarize.stages.dedup import RedundancyRemover
-from summarize.stages.disagree import DisagreementFinder, figures
+from summarize.stages.disagree import DisagreementFinder, disputed, figures
 from summarize.stages.embed import TfidfEmbedder
 from summarize.stages.order.order import PositionOrderer
 from summarize.stages.select.selectors import ConceptCoverageSelector
@@ -99,6 +99,47 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
     assert figures("290 people died")[0].conflicts(more)
 
 
+@pytest.mark.parametrize(
+    ("text", "other", "why", "changed"),
+    [
+        (
+            "The blight destroys up to 3 million hectares a year and damages another 300 million.",
+            "The blight damages at least 300 million hectares a year and destroys up to 2.7 million.",
+            "destroys and damages govern different measures; 2.7 million is 3 million rounded",
+            ("up to 3 million", "4 million"),
+        ),
+        (
+            "Last year the outbreak sickened 55 people and killed 7 in Tarnby.",
+            "In 2019 the outbreak killed 7 elderly people in Tarnby and sickened 60.",
+            "the seven killed are shared, the 55 and 60 sickened are in different years",
+            ("55", "65"),
+        ),
+        (
+            "Some 212 drivers have been fined on the causeway since 2004, the council says.",
+            "There have been 30 drivers who have been fined on the causeway since 2011.",
+            "two figures differ: another period, not another count",
+            ("212", "250"),
+        ),
+        (
+            "Only 2.3 percent of the harbour's pilots are women.",
+            "Only 2 percent of the harbour's pilots are women.",
+            "one is the other rounded",
+            ("2.3 percent", "4.5 percent"),
+        ),
+        (
+            "The crater lake formed some 15 million years ago.",
+            "The crater lake formed between 12 million and 20 million years ago.",
+            "a range's ends are not figures of their own",
+            ("15 million", "17 million"),
+        ),
+    ],
+)
+def test_figures_that_do_not_dispute_each_other(text, other, why, changed):
+    assert disputed(text, other) is None, why
+    old, new = changed  # the same sentence with one figure changed does dispute it
+    assert [f.text for f in disputed(text, text.replace(old, new))] == [old, new]
+
+
 def test_two_outlets_with_two_figures_for_one_measure_are_listed_with_both(cluster):
     briefing = summarizer().summarize(cluster)
     assert figures_of(briefing) == [[(0, "14"), (1, "19"), (2, "14")]]
@@ -121,6 +162,13 @@ def test_different_measures_and_a_number_merely_shared_are_not_listed(cluster):
         ),
     )
     assert summarizer().summarize(lede_free).disagreements == []
+    # another place named near the figure: another event, not another count
+    elsewhere = dataclasses.replace(
+        cluster.articles[1],
+        text=cluster.articles[1].text.replace("in Harlow Bay", "in Corrin Bay"),
+    )
+    moved = dataclasses.replace(cluster, articles=(cluster.articles[0], elsewhere))
+    assert summarizer().summarize(moved).disagreements == []
 
 
 def test_a_republished_copy_is_not_a_second_variant(cluster):
@@ -141,16 +189,16 @@ def test_a_republished_copy_is_not_a_second_variant(cluster):
 
 def test_a_denial_is_listed_with_both_sides():
     claim = "The Merrow terminal failed a safety inspection in March, the inspectors said."
-    denial = "The owners denied the Merrow terminal failed a safety inspection in March."
+    denial = "The owners denied that the Merrow terminal failed a safety inspection in March."
     articles = (
         article(0, "Kestrel Gazette", (claim, GAZETTE[1])),
         article(1, "Tidewire", (denial, TIDEWIRE[1])),
     )
     # TF-IDF fitted on two short articles puts this close statement at cosine 0.65
-    finder = summarizer(DisagreementFinder(threshold=0.6))
+    finder = summarizer(DisagreementFinder(threshold=0.6, denials=True))
     briefing = finder.summarize(Cluster(id="inspection", articles=articles, source="x"))
     assert figures_of(briefing) == [[(0, "states"), (1, "denies")]]
-    no_denials = summarizer(DisagreementFinder(threshold=0.6, denials=False))
+    no_denials = summarizer(DisagreementFinder(threshold=0.6))  # the default: not listed
     assert no_denials.summarize(Cluster(id="x", articles=articles, source="x")).disagreements == []
 
 

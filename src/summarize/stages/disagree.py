@@ -15,10 +15,11 @@ a settled fact is disputed), so every test here is built to say no when in doubt
   close statement (cosine >= ``threshold`` and ``min_shared`` of their content words, figures
   left out, Dice) whose ``context_words`` words either side of the figures also share
   ``min_shared`` of their content words ("14 workers were taken to hospital" is not "19
-  workers were evacuated"); or, for a paraphrase, sentences on one topic (cosine >=
+  workers were evacuated"). With ``paraphrases``, also sentences on one topic (cosine >=
   ``topic_threshold``) whose words around the figure say the same thing (cosine >=
-  ``context_threshold``, a content word in common). Two sentences that merely share a number
-  never qualify, and two different measures of one event differ in what they count.
+  ``context_threshold``, a content word in common); off by default. Two sentences that merely
+  share a number never qualify, and two different measures of one event differ in what they
+  count.
 - **Sources.** A republished copy is its original (``Document.source_of``): a wire story and
   its copy never disagree, and the original's sentence speaks for both.
 - **Denials.** One source's sentence says the other's with an explicit denial added ("denied
@@ -45,7 +46,7 @@ from summarize.params import Constraint, Flag, Interval, check_params
 from summarize.stages.dedup import content_words
 from summarize.stages.features import stem_word
 
-__all__ = ["DisagreementFinder", "Figure", "IgnoreDisagreements", "figures"]
+__all__ = ["DisagreementFinder", "Figure", "IgnoreDisagreements", "disputed", "figures"]
 
 _COSINE = Interval(0, 1, closed="right")
 
@@ -148,11 +149,15 @@ _SKIP = {
     "an",
     "s",
 }
+_CLAIM = r"(?:claims?|reports?|allegations?|accusations?|charges?)"
 _DENIAL = re.compile(
-    r"\b(?:deny|denies|denied|denying|dismissed as (?:false|untrue)|rejected (?:the )?claims?)\b",
+    rf"\bden(?:y|ies|ied|ying)\s+(?:that|any|ever|having|being|it|the\s+{_CLAIM}|{_CLAIM})\b"
+    rf"|\bdismissed\s+(?:\w+\s+){{0,3}}as\s+(?:false|untrue)\b"
+    rf"|\brejected\s+(?:the\s+)?{_CLAIM}",
     re.IGNORECASE,
 )
-"""An explicit denial. A bare "not" is no denial: "could not confirm", "isn't expected"."""
+"""An explicit denial of a claim. A bare "not" is none ("could not confirm", "isn't expected"),
+nor is denying a thing ("denied bail to the suspect")."""
 
 _FIGURE = re.compile(
     r"(?P<currency>[$£€]\s?)?"
@@ -165,6 +170,11 @@ _FIGURE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[a-z]+")
+_RANGE_BEFORE = re.compile(
+    r"\d\s*(?:%|percent|per cent|thousand|million|billion|trillion)?\s*(?:to|-|–|and|or)\s*[$£€]?$"
+)
+_YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
+_RANGE_AFTER = re.compile(r"\s*(?:%|percent|per cent)?\s*(?:to|-|–|and|or)\s*[$£€]?\d")
 
 
 @dataclass(frozen=True)
@@ -181,6 +191,11 @@ class Figure:
     """``>=`` for "more than 300", ``<=`` for "up to 300", ``=`` otherwise."""
     start: int = 0
     end: int = 0
+    step: float = 1.0
+    """The value of the last digit written (0.1 for "2.3%", a million for "3 million"): two
+    figures closer than that may be one rounded ("2.3 percent" and "2 percent")."""
+    lead: str | None = None
+    """The stem of the word that governs the figure ("killed 14", "sickened 300"), if near."""
 
     def aligns(self, other: Figure) -> bool:
         """Whether the two could be figures for the same measure."""
@@ -192,7 +207,7 @@ class Figure:
 
     def conflicts(self, other: Figure) -> bool:
         """Different values that no reading of the bounds reconciles."""
-        if self.value == other.value:
+        if abs(self.value - other.value) < max(self.step, other.step):
             return False
         low, high = sorted((self, other), key=lambda f: f.value)
         return not (low.bound == ">=" or high.bound == "<=")
@@ -204,15 +219,14 @@ def figures(text: str) -> list[Figure]:
     lowered = text.lower()
     for match in _FIGURE.finditer(text):
         number = match.group("number").lower()
-        if number in _NUMBER_WORDS:
-            if match.group("currency") or match.group("percent") or _compound(lowered, match):
-                continue
-            value = float(_NUMBER_WORDS[number])
-        else:
-            value = float(number.replace(",", ""))
-        scale = (match.group("scale") or "").strip().lower()
-        value *= _SCALE.get(scale, 1.0)
+        if number in _NUMBER_WORDS and (
+            match.group("currency") or match.group("percent") or _compound(lowered, match)
+        ):
+            continue
+        value, step = _value(match)
         before = lowered[max(0, match.start() - 30) : match.start()]
+        if _RANGE_BEFORE.search(before) or _RANGE_AFTER.match(lowered, match.end()):
+            continue  # an end of a range ("170 to 190 pounds") is no figure of its own
         after = _words_after(lowered, match.end(), 4)
         kind, unit = _kind(match, number, before, after)
         if kind is None:
@@ -224,10 +238,35 @@ def figures(text: str) -> list[Figure]:
                 bound = ">=" if phrase in _LOWER else "<="
                 start -= len(before) - before.rstrip().rfind(phrase)
                 break
-        found.append(
-            Figure(text[start : match.end()].strip(), value, kind, unit, bound, start, match.end())
-        )
+        written = text[start : match.end()].strip()
+        lead = _lead(lowered[max(0, start - 60) : start])
+        found.append(Figure(written, value, kind, unit, bound, start, match.end(), step, lead))
     return found
+
+
+def _value(match: re.Match[str]) -> tuple[float, float]:
+    """A matched number's value and the value of its last written digit."""
+    number = match.group("number").lower()
+    scale = _SCALE.get((match.group("scale") or "").strip().lower(), 1.0)
+    if number in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[number]) * scale, scale
+    decimals = len(number.partition(".")[2])
+    return float(number.replace(",", "")) * scale, scale * 10.0**-decimals
+
+
+def _values(text: str) -> set[float]:
+    """Every number of the sentence, figure or not ("killed 7 in Tarnby")."""
+    return {_value(match)[0] for match in _FIGURE.finditer(text)}
+
+
+def _lead(before: str) -> str | None:
+    """The stem of the nearest content word before a figure, within three words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    for word in _WORD.findall(before)[::-1][:3]:
+        if word not in ENGLISH_STOP_WORDS and word not in _SKIP and len(word) > 2:
+            return stem_word(word)
+    return None
 
 
 def _compound(lowered: str, match: re.Match[str]) -> bool:
@@ -244,7 +283,10 @@ def _compound(lowered: str, match: re.Match[str]) -> bool:
 
 
 def _words_after(lowered: str, end: int, count: int) -> list[str]:
-    return _WORD.findall(lowered[end : end + 80])[:count]
+    """The words after the figure, up to the end of its phrase ("90 kilometers (55 miles)"
+    counts kilometers only)."""
+    phrase = re.split(r"[,;:()\[\]\"“”]|\.(?!\d)", lowered[end : end + 80], maxsplit=1)[0]
+    return _WORD.findall(phrase)[:count]
 
 
 def _kind(
@@ -319,9 +361,12 @@ class DisagreementFinder:
     """Finds what the cluster's independent sources state differently (the module's rule).
 
     ``threshold``/``min_shared``: a close statement (cosine, and Dice of content words with
-    the figures left out). ``topic_threshold``/``context_threshold``/``context_words``: a
-    paraphrase, judged on the ``context_words`` words either side of each figure.
-    ``denials``: also list a close statement that one source denies.
+    the figures left out, also of the ``context_words`` words either side of each figure).
+    ``paraphrases``: also accept sentences on one topic (``topic_threshold``) whose words
+    around the figures are close (``context_threshold``); off by default, as on dev clusters
+    it listed different facts only (``docs/disagreements.md``).
+    ``denials``: also list a close statement that one source denies; off by default, as on
+    dev clusters every one it listed was about something else (``docs/disagreements.md``).
 
     Example (``document``: a split and embedded cluster)::
 
@@ -335,6 +380,7 @@ class DisagreementFinder:
         "topic_threshold": _COSINE,
         "context_threshold": _COSINE,
         "context_words": Interval(1, integer=True),
+        "paraphrases": Flag(),
         "denials": Flag(),
     }
 
@@ -345,13 +391,15 @@ class DisagreementFinder:
         topic_threshold: float = 0.45,
         context_threshold: float = 0.7,
         context_words: int = 6,
-        denials: bool = True,
+        paraphrases: bool = False,
+        denials: bool = False,
     ) -> None:
         self.threshold = threshold
         self.min_shared = min_shared
         self.topic_threshold = topic_threshold
         self.context_threshold = context_threshold
         self.context_words = context_words
+        self.paraphrases = paraphrases
         self.denials = denials
         check_params(self, "disagree")
 
@@ -377,7 +425,7 @@ class DisagreementFinder:
             pairs |= (similarity >= self.threshold) & (denied[:, None] != denied[None, :])
         pairs = np.triu(pairs, k=1) & (sources[:, None] != sources[None, :])
         edges: list[tuple[_Node, _Node]] = []
-        paraphrases: list[tuple[_Node, _Node]] = []
+        loose: list[tuple[_Node, _Node]] = []
         for i, j in zip(*np.nonzero(pairs), strict=True):
             i, j = int(i), int(j)
             a, b = sentences[i].text, sentences[j].text
@@ -387,14 +435,14 @@ class DisagreementFinder:
             conflict = _conflict(found[i], found[j], a, b)
             if conflict is not None:
                 pair = (_Node(i, conflict[0]), _Node(j, conflict[1]))
-                near = _dice(
-                    _plain_words(self._context(a, conflict[0])),
-                    _plain_words(self._context(b, conflict[1])),
-                )
+                window_a, window_b = self._context(a, conflict[0]), self._context(b, conflict[1])
+                if not (_names_agree(window_a, b) and _names_agree(window_b, a)):
+                    continue  # another place, party or event ("in Corrin Bay")
+                near = _dice(_plain_words(window_a), _plain_words(window_b))
                 if close and near >= self.min_shared:
                     edges.append(pair)
-                elif conflict[0].kind in _PARAPHRASED and near > 0:
-                    paraphrases.append(pair)
+                elif self.paraphrases and conflict[0].kind in _PARAPHRASED and near > 0:
+                    loose.append(pair)
             elif (
                 self.denials
                 and close
@@ -402,7 +450,7 @@ class DisagreementFinder:
                 and not _any_conflict(found[i], found[j])
             ):
                 edges.append((_Node(i, None), _Node(j, None)))
-        edges += self._same_context(paraphrases, sentences, encode)
+        edges += self._same_context(loose, sentences, encode)
         items = [
             item
             for nodes in _components(edges)
@@ -511,26 +559,59 @@ _PARAPHRASED = {"percent", "count", "money", "age"}
 often background ("since 2012", "on Friday") and must come in a close statement."""
 
 
+def disputed(text: str, other: str) -> tuple[Figure, Figure] | None:
+    """The two figures by which two statements of one fact disagree (the module's figure
+    rules, not yet whether the sentences state the same fact), or ``None``."""
+    return _conflict(figures(text), figures(other), text, other)
+
+
 def _conflict(
     mine: list[Figure], theirs: list[Figure], text: str, other: str
 ) -> tuple[Figure, Figure] | None:
-    """The first pair of figures for one measure with irreconcilable values, or ``None``.
+    """The pair of figures for one measure with irreconcilable values, or ``None``; also
+    ``None`` when several pairs conflict (the sentences differ in more than one figure, "212
+    drivers since 2004" and "30 drivers since 2011": another scope, not another count).
 
-    Neither value may appear among the other sentence's figures of its kind (then the two
-    merely share a number), and what a count counts must be in both sentences (a currency
-    or a time unit is matched by ``Figure.aligns``: "$" is not a word).
+    Neither value may appear among the other sentence's numbers (then the two merely share a
+    number); what a count counts must be in both sentences (a currency or a time unit is
+    matched by ``Figure.aligns``: "$" is not a word); the words that govern the figures, when
+    both have one, must be the same ("destroys 3 million", "damages 300 million"); and the
+    sentences must name the same years, but for the disputed one ("40 accidents in the 2003-2004
+    season" is not "24 accidents this year").
     """
     words, other_words = content_words(text), content_words(other)
-    for f in mine:
-        if any(f.kind == g.kind and f.value == g.value for g in theirs):
-            continue
-        for g in theirs:
-            if any(g.kind == h.kind and g.value == h.value for h in mine):
-                continue
-            counted = f.kind != "count" or (f.unit <= other_words and g.unit <= words)
-            if f.aligns(g) and f.conflicts(g) and counted:
-                return f, g
-    return None
+    values, other_values = _values(text), _values(other)
+    years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
+    found = [
+        (f, g)
+        for f in mine
+        if f.value not in other_values
+        for g in theirs
+        if g.value not in values
+        and f.aligns(g)
+        and f.conflicts(g)
+        and (f.kind != "count" or (f.unit <= other_words and g.unit <= words))
+    ]
+    if len(found) != 1:
+        return None
+    f, g = found[0]
+    if f.lead is not None and g.lead is not None and f.lead != g.lead:
+        return None
+    if f.kind == "year":
+        return (f, g) if years - {f.text[-4:]} == other_years - {g.text[-4:]} else None
+    return (f, g) if years == other_years else None
+
+
+_TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+"""Capitalised, but times, not names: a count "as of" another day is listed with its day."""
+
+
+def _names_agree(window: str, other: str) -> bool:
+    """Whether every name (a capitalised word, not opening the window) of the window is a
+    word of the other sentence: "of America's electricity" is not "in Iowa"."""
+    words = set(re.findall(r"[a-z]+", other.lower()))
+    names = {n.lower() for n in re.findall(r"(?<=\s)[A-Z][a-z]+", window)} - _TIMES
+    return names <= words
 
 
 def _any_conflict(mine: list[Figure], theirs: list[Figure]) -> bool:
