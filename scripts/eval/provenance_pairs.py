@@ -164,15 +164,18 @@ def labelled(pools: dict[str, list[list[Pair]]], labels: dict[str, str]) -> list
     return pairs
 
 
-def read_labels() -> dict[str, str]:
+def read_labels(
+    path: Path = LABELS, kinds: tuple[str, ...] = ("same", "related", "different")
+) -> dict[str, str]:
+    """Hash -> label from a labels file (``#`` lines are comments); an unknown label fails."""
     labels = {}
-    if LABELS.exists():
-        for number, line in enumerate(LABELS.read_text(encoding="utf-8").splitlines(), 1):
+    if path.exists():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip() or line.startswith("#"):
                 continue
             key, label = line.split("\t")[:2]
-            if label not in {"same", "related", "different"}:
-                raise ValueError(f"{LABELS}:{number}: unknown label {label!r}")
+            if label not in kinds:
+                raise ValueError(f"{path}:{number}: unknown label {label!r}")
             labels[key] = label
     return labels
 

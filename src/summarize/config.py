@@ -94,6 +94,8 @@ class SummarizeConfig:
     rewriter: Any = None
     update: Any = None
     focus: Any = None
+    disagree: Any = None
+    """Where the sources differ (``conf/disagree``): ``auto`` lists them, ``off`` does not."""
     evaluation: Any = None
     group: Any = None
     """``group=stories``: loose articles are grouped into stories first (``conf/group``)."""

@@ -248,6 +248,30 @@ class BriefingSentence:
     """In an update briefing: context the reader already had, given first as a reminder."""
 
 
+@dataclass(frozen=True)
+class Variant:
+    """One source's version of a disputed fact: its sentence and the figure it gives."""
+
+    text: str
+    article: int
+    position: int
+    figure: str | None = None
+    """The figure as the sentence writes it ("about 85%"); for a denial, its stance."""
+    when: str | None = None
+    """The time the sentence gives for it ("on Friday"), when it gives one."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A fact that independent sources state differently (``stages/disagree.py``)."""
+
+    about: str
+    """What is disputed: the first variant's sentence, its figure written "[…]"."""
+    variants: tuple[Variant, ...]
+    """One per source, at least two sources; those whose sentence the briefing shows first."""
+    in_briefing: bool = False
+
+
 @dataclass
 class Briefing:
     """The result for one cluster."""
@@ -260,6 +284,8 @@ class Briefing:
     warnings: list[str] = field(default_factory=list)
     details: dict = field(default_factory=dict)
     """Stage-specific facts worth recording, e.g. what the rewriter did."""
+    disagreements: list[Disagreement] | None = None
+    """Where the sources differ, most salient first; ``None`` when not looked for."""
 
     @property
     def text(self) -> str:

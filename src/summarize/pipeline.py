@@ -21,11 +21,13 @@ from summarize.data import (
     BriefingSentence,
     Candidates,
     Cluster,
+    Disagreement,
     Document,
     InputError,
     Previous,
     Sentence,
     count_words,
+    sentence_key,
 )
 from summarize.output.safe_text import printable
 from summarize.params import BUDGET_WORDS, check_value
@@ -63,6 +65,12 @@ class Focus(Protocol):
     def weigh(
         self, candidates: Candidates, query: str, query_embedding: np.ndarray
     ) -> Candidates: ...
+
+
+class Disagreements(Protocol):
+    def find(
+        self, document: Document, encode, shown: set[tuple[int, int]]
+    ) -> list[Disagreement] | None: ...
 
 
 class Update(Protocol):
@@ -134,6 +142,7 @@ class Summarizer:
         update: Update | None = None,
         copies: CopyDetector | None = None,
         focus: Focus | None = None,
+        disagreements: Disagreements | None = None,
     ) -> None:
         check_value("budget.words", budget_words, BUDGET_WORDS)
         self.cleaner = cleaner
@@ -149,6 +158,8 @@ class Summarizer:
         self.copies = copies if copies is not None else CopyDetector()
         self.focus = focus
         """Query-focused briefings for clusters with a query; ``None`` ignores queries."""
+        self.disagreements = disagreements
+        """Lists where the sources differ (``stages/disagree.py``); ``None`` does not look."""
 
     def prepare(self, cluster: Cluster, timings: dict[str, float] | None = None) -> Candidates:
         """Cleaning, splitting, embedding and redundancy removal: all but the selection."""
@@ -293,6 +304,13 @@ class Summarizer:
             with timed(timings, "rewrite"):
                 briefing = self.rewriter.rewrite(
                     briefing, document, self.embedder.encode, self.budget_words
+                )
+        if self.disagreements is not None:
+            # a fact is in the briefing when a chosen candidate stands for one of its sentences
+            shown = {sentence_key(m) for i in ordered for m in candidates.members[i]}
+            with timed(timings, "disagree"):
+                briefing.disagreements = self.disagreements.find(
+                    document, self.embedder.encode, shown
                 )
         return briefing
 

@@ -34,6 +34,7 @@ STAGE_METHODS = {
     "rewriter": "rewrite",
     "update": "transform",
     "focus": "weigh",
+    "disagree": "find",
     "evaluation": "score",
     "executor": "map",
 }

@@ -24,6 +24,8 @@ SUFFIXES = {"markdown": ".md", "html": ".html"}
 SENTENCES_PER_PARAGRAPH = 3
 STORY_LINK = "The story so far"
 """The words of a briefing's link to its story's page (nightly stories runs)."""
+DISAGREEMENTS_SHOWN = 3
+"""The "Sources differ" section shows the most salient few; the record keeps them all."""
 
 
 def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
@@ -48,6 +50,25 @@ def briefing_record(briefing: Briefing, cluster: Cluster) -> dict:
         ],
         "warnings": list(briefing.warnings),
     }
+    if briefing.disagreements is not None:
+        record["disagreements"] = [
+            {
+                "about": d.about,
+                "in_briefing": d.in_briefing,
+                "variants": [
+                    {
+                        "text": v.text,
+                        "article": v.article,
+                        "sentence": v.position,
+                        "source": sources.get(v.article),
+                        "figure": v.figure,
+                        **({"when": v.when} if v.when else {}),
+                    }
+                    for v in d.variants
+                ],
+            }
+            for d in briefing.disagreements
+        ]
     record.update(briefing.details)
     return record
 
@@ -152,6 +173,7 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     ]
     for paragraph in paragraphs or ["_No sentence could be selected._"]:
         lines += [paragraph, ""]
+    lines += _differ_markdown(briefing, cluster)
     lines += ["## Sources", ""]
     lines += [
         f"{number}. {markdown_text(_source_name(article))} ({markdown_code(article.source)})"
@@ -160,6 +182,43 @@ def render_markdown(briefing: Briefing, cluster: Cluster) -> str:
     if briefing.warnings:
         lines += ["", "## Warnings", ""] + [f"- {markdown_text(w)}" for w in briefing.warnings]
     return "\n".join(lines) + "\n"
+
+
+def _shown_disagreements(briefing: Briefing, cluster: Cluster) -> list[tuple[str, list]]:
+    """The section's items: what is disputed, then one row per version: its figure, its time
+    (only when the sources give different times) and the sources that give it, as (name,
+    number, sentence)."""
+    numbers = _numbers(briefing, cluster)
+    articles = {a.index: a for a in _articles(briefing, cluster)}
+    items = []
+    for item in (briefing.disagreements or [])[:DISAGREEMENTS_SHOWN]:
+        variants = [v for v in item.variants if v.article in articles]
+        timed_apart = len({v.when for v in variants}) > 1
+        rows: dict[tuple, list] = {}
+        for v in variants:
+            rows.setdefault((v.figure, v.when if timed_apart else None), []).append(
+                (_source_name(articles[v.article]), numbers[v.article], v.text)
+            )
+        items.append((item.about, [(*version, sources) for version, sources in rows.items()]))
+    return items
+
+
+def _differ_markdown(briefing: Briefing, cluster: Cluster) -> list[str]:
+    """The "Sources differ" section: each disputed fact, then each version with its sources."""
+    items = _shown_disagreements(briefing, cluster)
+    if not items:
+        return []
+    lines = ["## Sources differ", ""]
+    for about, rows in items:
+        lines.append(f"- {markdown_text(about)}")
+        lines += [
+            f"  - **{markdown_text(figure)}**"
+            + (f" ({markdown_text(time)})" if time else "")
+            + ": "
+            + "; ".join(f"{markdown_text(name)} [{number}]" for name, number, _ in sources)
+            for figure, time, sources in rows
+        ]
+    return [*lines, ""]
 
 
 def _heading(briefing: Briefing) -> str:
@@ -186,6 +245,11 @@ _STYLE = (
     "td.n{font:.8em system-ui,sans-serif;color:#666;white-space:nowrap;text-align:right}"
     ".failed{color:#b00020;font:600 .85em system-ui,sans-serif}"
     "a{color:#1a5fb4}"
+    "ul.differ{padding-left:1.2em;font-size:.95em}ul.differ>li{margin:.2em 0 .9em}"
+    "ul.differ ul{list-style:none;padding:0;margin:.3em 0 0}"
+    "ul.differ ul li{margin:.2em 0;overflow-wrap:anywhere}"
+    ".figure{font:600 .95em system-ui,sans-serif;background:#eef3fb;border-radius:.25em;"
+    "padding:0 .3em}.when{color:#666;font-size:.9em}"
 )
 
 
@@ -231,6 +295,7 @@ def render_html(briefing: Briefing, cluster: Cluster) -> str:
         body.append(f"<p{css}>{' '.join(sentence_html(s) for s in paragraph)}</p>\n")
     if not paragraphs:
         body.append("<p><em>No sentence could be selected.</em></p>\n")
+    body += _differ_html(briefing, cluster)
     body.append('<h2>Sources</h2>\n<ol class="sources">\n')
     body += [
         f'<li id="source-{n}"><span title="{html.escape(a.source)}">'
@@ -249,6 +314,30 @@ def _href(link: str) -> str:
     """A relative link made by the run layer from file names (``store.cluster_name``), with
     anything a URL or Markdown could read as markup percent-encoded all the same."""
     return quote(link, safe="/._-")
+
+
+def _differ_html(briefing: Briefing, cluster: Cluster) -> list[str]:
+    """The "Sources differ" section: each version with its sources, a source's sentence shown
+    when its name is hovered."""
+    items = _shown_disagreements(briefing, cluster)
+    if not items:
+        return []
+    body = ['<h2>Sources differ</h2>\n<ul class="differ">\n']
+    for about, rows in items:
+        body.append(f"<li>{html.escape(about)}\n<ul>\n")
+        for figure, time, sources in rows:
+            names = ", ".join(
+                f'<span title="{html.escape(text)}">{html.escape(name)}</span>'
+                f'<sup><a href="#source-{number}">{number}</a></sup>'
+                for name, number, text in sources
+            )
+            when = f' <span class="when">{html.escape(time)}</span>' if time else ""
+            body.append(
+                f'<li><span class="figure">{html.escape(figure)}</span>{when} {names}</li>\n'
+            )
+        body.append("</ul></li>\n")
+    body.append("</ul>\n")
+    return body
 
 
 def counted(number: int, noun: str) -> str:

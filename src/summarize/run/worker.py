@@ -160,6 +160,7 @@ def build_summarizer(config: dict | DictConfig) -> Summarizer:
         rewriter=instantiate(config["rewriter"]) if config.get("rewriter") else None,
         update=instantiate(config["update"]) if config.get("update") else None,
         focus=instantiate(config["focus"]) if config.get("focus") else None,
+        disagreements=instantiate(config["disagree"]) if config.get("disagree") else None,
     )
 
 
