@@ -19,7 +19,7 @@ from summarize.stages.group import (
 )
 from summarize.stages.group.features import article_vectors
 from summarize.stages.split import PunktSplitter
-from tests.story_inbox import ALL, NIGHT1, NIGHT2, NIGHT3_LATER
+from tests.story_inbox import ALL, NIGHT1, NIGHT2, NIGHT3_LATER, TWO_FIRES
 
 
 def loose(records: list[dict]) -> list[LooseArticle]:
@@ -214,3 +214,18 @@ def test_index_records_round_trip_through_json(vectors):
         assert StoryRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
     with pytest.raises(ValueError, match="night"):
         StoryRecord.from_json({"id": "x"})
+
+
+def test_two_fires_in_different_towns_on_different_dates_become_two_stories(minilm):
+    """Same kind, same words of the kind ("warehouse", "blaze", "firefighters"), different
+    towns, people, figures and dates: two stories, each whole. The story-level check is what
+    tells them apart: without it the night's words glue them into one."""
+    records = NIGHT1 + TWO_FIRES
+    articles = loose(records)
+    found = by_gold(StoryGrouper().group(articles, minilm, PunktSplitter()), records)
+    assert len(found["brackwell-fire"]) == len(found["tolmere-fire"]) == 1
+    assert found["brackwell-fire"] != found["tolmere-fire"]
+    glued = by_gold(
+        StoryGrouper(split_below=None).group(articles, minilm, PunktSplitter()), records
+    )
+    assert glued["brackwell-fire"] == glued["tolmere-fire"]
