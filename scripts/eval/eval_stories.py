@@ -49,17 +49,11 @@ THRESHOLDS = [0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25]
 VARIANTS = {
     # name: StoryGrouper settings (the threshold is chosen per variant)
     "TF-IDF, no story-level check": {"split_below": None},
-    "TF-IDF + story-level check 0.15": {"split_below": 0.15},
     "TF-IDF + story-level check 0.25 (chosen)": {},
     "TF-IDF + story-level check 0.35": {"split_below": 0.35},
     "TF-IDF 0.8 + names 0.2, no check": {
         "text_weight": 0.8,
         "names_weight": 0.2,
-        "split_below": None,
-    },
-    "TF-IDF 0.6 + names 0.4, no check": {
-        "text_weight": 0.6,
-        "names_weight": 0.4,
         "split_below": None,
     },
     "TF-IDF 0.8 + names 0.2 + check": {"text_weight": 0.8, "names_weight": 0.2},

@@ -229,3 +229,22 @@ def test_two_fires_in_different_towns_on_different_dates_become_two_stories(mini
         StoryGrouper(split_below=None).group(articles, minilm, PunktSplitter()), records
     )
     assert glued["brackwell-fire"] == glued["tolmere-fire"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("https://www.lentongazette.example/news/2031/04/bridge", "LENTON (Valley Wire) -- A "
+         "footbridge collapsed on Tuesday.", "A footbridge collapsed on Tuesday."),
+        ("By Marta Vell", "A footbridge collapsed on Tuesday.", "A footbridge collapsed on Tuesday."),
+        ("Photo: rescuers at the river (Valley Wire/Ines Marrow)", "LENTON, Harrow -- A "
+         "footbridge collapsed.", "A footbridge collapsed."),
+        (None, "(Photo: Valley Wire)\nA footbridge collapsed.", "A footbridge collapsed."),
+        ("Footbridge collapses in Lenton", "By Marta Vell\nText.", "Footbridge collapses in Lenton"),
+    ],
+)  # fmt: skip
+def test_a_story_title_is_never_a_url_byline_dateline_or_caption(title, text, expected):
+    (story,) = StoryGrouper().group_vectors(
+        [LooseArticle(id="a", text=text, title=title)], np.ones((1, 4))
+    )
+    assert story.title == expected
