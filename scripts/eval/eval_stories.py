@@ -1,22 +1,25 @@
 """Grouping and tracking quality on the dev streams of ``scripts/eval/story_streams.py``.
 
     python scripts/eval/story_streams.py ../shared/data /tmp/story_streams
-    python scripts/eval/eval_stories.py /tmp/story_streams --cache /tmp/stories-cache
+    PYTHONPATH=<earlier checkout>/src python scripts/eval/eval_stories.py /tmp/story_streams \
+        --baseline ../shared/tools/story_baseline.py --dump-default /tmp/stories-cache/before.json
+    python scripts/eval/eval_stories.py /tmp/story_streams \
+        --baseline ../shared/tools/story_baseline.py --before /tmp/stories-cache/before.json
 
 Articles are cleaned by the default cleaner and embedded by the default embedder (MiniLM,
 onnx-int8; the vectors are cached under ``--cache`` so a second run embeds nothing). Prints and
-writes (``--out``, JSON) four tables:
+writes (``--out``, JSON), per stream (mn1000, DUC 2006, ecb_dev, the mixed night):
 
-1. the issue's two baselines in the same scorer: TF-IDF + average-link agglomerative clustering
-   over the full cosine distance matrix (cut at 0.8), and MiniLM vectors of the whole article
-   + the same clustering (cut at 0.5), each also over its cut range, on the two streams small
-   enough for a full matrix (``grouping_mn1000``, ``grouping_mix1000``);
-2. every variant of the method tried (views and weights, linkage), each at the threshold that
-   is best on ``grouping_dev`` (the issue's dev stream, the only one used to choose), then at
-   that same threshold on ``grouping_mn1000`` and ``grouping_mix1000``;
-3. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
-   all nights with the final story ids as labels, the share of stories seen on several nights
-   that kept one id, and the share of their later nights that would get an update briefing.
+1. the shared baseline (``--baseline``, run as it is in its own process on the stream file),
+   its stories scored by our scorer beside its own printout;
+2. the default before (a ``--dump-default`` file written by an earlier version of the code)
+   and the default now, and for ``ecb_dev`` their ten largest stories with their gold make-up;
+3. every variant of ``VARIANTS``, each at the cut with the largest worst margin over the
+   baseline (``choose``);
+4. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
+   all nights with the final story ids as labels, beside the same grouper on all nights in one
+   batch, the share of stories seen on several nights that kept one id, and the share of their
+   later nights that would get an update briefing.
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@
    (``neighbours``): O(n log n), never the n x n matrix.
 4. Each candidate pair is scored exactly: the weighted sum of the three cosine similarities;
    articles dated more than ``max_days`` apart are not linked.
-5. Average link on that sparse graph (``clustering``) cuts at ``threshold``.
+5. Average link on that sparse graph (``clustering``) cuts at ``threshold``; then the
+   story-level check (``split``): a story whose articles fall into two groups naming different
+   people, places and figures is two events of one kind, and is split.
 6. Each story is named after its central article (the one closest to the story's mean), and
    its id is a slug of that title plus a hash of its article ids (``stories``).
 
-The variants tried and why this one won: README, "From an inbox of articles to stories".
+The variants tried and why this one won: docs/stories.md.
 """
 
 from __future__ import annotations
