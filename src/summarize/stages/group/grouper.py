@@ -169,7 +169,9 @@ class StoryGrouper:
             labels = linked_components(graph.n, graph.low, graph.high, weights, self.threshold)
         if self.split_below is None:
             return labels
-        return split_labels(features.names, labels, self.split_below, self.split_min_part)
+        return split_labels(
+            features.names, features.named, labels, self.split_below, self.split_min_part
+        )
 
     def _group(
         self, articles: Sequence[LooseArticle], order: np.ndarray, vectors: np.ndarray

@@ -41,16 +41,16 @@ def within_story(block: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def split_story(
-    names: sp.csr_matrix, rows: list[int], below: float, min_part: int
+    names: sp.csr_matrix, named: np.ndarray, rows: list[int], below: float, min_part: int
 ) -> list[list[int]]:
-    """``rows`` (of ``names``) as one story or, recursively, as its parts."""
+    """``rows`` (of ``names``) as one story or, recursively, as its parts; ``named`` says
+    which articles name anyone (a story of lower-cased text is left as it is, at no cost)."""
     if len(rows) < 2 * min_part or len(rows) > MAX_CHECKED:
+        return [rows]
+    if int(named[rows].sum()) < 2 * min_part:
         return [rows]
     block = within_story(names[rows])
     similarity = np.asarray((block @ block.T).todense(), dtype=np.float64)
-    named = np.asarray(block.getnnz(axis=1) > 0)
-    if named.sum() < 2 * min_part:
-        return [rows]
     distance = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
     tree = linkage(squareform(distance, checks=False), method="average")
@@ -63,8 +63,8 @@ def split_story(
     if across >= below * within:
         return [rows]
     return [
-        *split_story(names, [rows[i] for i in first], below, min_part),
-        *split_story(names, [rows[i] for i in second], below, min_part),
+        *split_story(names, named, [rows[i] for i in first], below, min_part),
+        *split_story(names, named, [rows[i] for i in second], below, min_part),
     ]
 
 
@@ -75,7 +75,7 @@ def _mean_within(similarity: np.ndarray, members: np.ndarray) -> float:
 
 
 def split_labels(
-    names: sp.csr_matrix, labels: np.ndarray, below: float, min_part: int
+    names: sp.csr_matrix, named: np.ndarray, labels: np.ndarray, below: float, min_part: int
 ) -> np.ndarray:
     """Story labels after the check; a split story's parts get new labels (then renumbered
     by first article, as every label here)."""
@@ -85,7 +85,7 @@ def split_labels(
     out = np.empty(len(labels), dtype=np.int64)
     next_label = 0
     for rows in members.values():
-        for part in split_story(names, rows, below, min_part):
+        for part in split_story(names, named, rows, below, min_part):
             out[part] = next_label
             next_label += 1
     return first_seen(out)
