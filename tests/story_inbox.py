@@ -171,3 +171,78 @@ VOLCANO_RETOLD = {
 }
 """A second night's article that repeats, word for word, a fact of ``volcano-ash-wire`` (night
 one) and adds a new one."""
+
+# Two events of one kind in one inbox: two warehouse fires, in different towns, months apart,
+# with different people and figures, told in the same words of the kind.
+TWO_FIRES = [
+    {
+        "id": "fire-brackwell-wire",
+        "story": "brackwell-fire",
+        "source": "Valley Wire",
+        "date": "2031-03-04",
+        "title": "Fire destroys timber warehouse in Brackwell",
+        "text": "A fire destroyed a timber warehouse in Brackwell on Tuesday night. Firefighters "
+        "from the Brackwell and Ostley stations fought the blaze for six hours before bringing "
+        "it under control. Fire chief Imogen Tarrow said 42 firefighters were at the scene. "
+        "Nobody was hurt, but thick smoke forced residents of Mill Lane to stay indoors. The "
+        "cause of the fire is under investigation.",
+    },
+    {
+        "id": "fire-brackwell-gazette",
+        "story": "brackwell-fire",
+        "source": "Brackwell Gazette",
+        "date": "2031-03-04",
+        "title": "Six-hour blaze at Mill Lane timber store",
+        "text": "Smoke from a burning timber warehouse hung over Brackwell on Tuesday night as "
+        "firefighters battled the blaze for six hours. Chief Imogen Tarrow said crews from "
+        "Ostley joined the Brackwell station. Owner Felix Marrane said the warehouse held "
+        "stock worth 3 million crowns. Residents of Mill Lane were told to keep their windows "
+        "shut. Investigators will examine the cause of the fire.",
+    },
+    {
+        "id": "fire-brackwell-radio",
+        "story": "brackwell-fire",
+        "source": "Radio Ostley",
+        "date": "2031-03-05",
+        "title": "Brackwell warehouse owner counts the cost",
+        "text": "Felix Marrane, whose Brackwell timber warehouse burned down on Tuesday, said he "
+        "lost stock worth 3 million crowns in the fire. Firefighters from Brackwell and "
+        "Ostley fought the blaze through the night. Chief Imogen Tarrow said the cause of the "
+        "fire was still under investigation and that no one had been injured.",
+    },
+    {
+        "id": "fire-tolmere-wire",
+        "story": "tolmere-fire",
+        "source": "Valley Wire",
+        "date": "2031-06-19",
+        "title": "Fire destroys paper warehouse in Tolmere",
+        "text": "A fire destroyed a paper warehouse in Tolmere on Saturday. Firefighters from "
+        "Tolmere and Quarry Hill fought the blaze for five hours before bringing it under "
+        "control. Fire chief Rashid Okafor said 35 firefighters were at the scene. Nobody was "
+        "hurt, but thick smoke forced residents of Canal Street to stay indoors. The cause of "
+        "the fire is under investigation.",
+    },
+    {
+        "id": "fire-tolmere-courier",
+        "story": "tolmere-fire",
+        "source": "Tolmere Courier",
+        "date": "2031-06-19",
+        "title": "Five-hour blaze at Canal Street paper store",
+        "text": "Smoke from a burning paper warehouse hung over Tolmere on Saturday as "
+        "firefighters battled the blaze for five hours. Chief Rashid Okafor said crews from "
+        "Quarry Hill joined the Tolmere station. Owner Lena Vasquez-Hart said the warehouse "
+        "held stock worth 8 million crowns. Residents of Canal Street were told to keep their "
+        "windows shut. Investigators will examine the cause of the fire.",
+    },
+    {
+        "id": "fire-tolmere-radio",
+        "story": "tolmere-fire",
+        "source": "Radio Quarry Hill",
+        "date": "2031-06-20",
+        "title": "Tolmere warehouse owner counts the cost",
+        "text": "Lena Vasquez-Hart, whose Tolmere paper warehouse burned down on Saturday, said "
+        "she lost stock worth 8 million crowns in the fire. Firefighters from Tolmere and "
+        "Quarry Hill fought the blaze through the day. Chief Rashid Okafor said the cause of "
+        "the fire was still under investigation and that no one had been injured.",
+    },
+]

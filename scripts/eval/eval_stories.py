@@ -1,35 +1,39 @@
 """Grouping and tracking quality on the dev streams of ``scripts/eval/story_streams.py``.
 
     python scripts/eval/story_streams.py ../shared/data /tmp/story_streams
-    python scripts/eval/eval_stories.py /tmp/story_streams --cache /tmp/stories-cache
+    PYTHONPATH=<earlier checkout>/src python scripts/eval/eval_stories.py /tmp/story_streams \
+        --baseline ../shared/tools/story_baseline.py --dump-default /tmp/stories-cache/before.json
+    python scripts/eval/eval_stories.py /tmp/story_streams \
+        --baseline ../shared/tools/story_baseline.py --before /tmp/stories-cache/before.json
 
 Articles are cleaned by the default cleaner and embedded by the default embedder (MiniLM,
 onnx-int8; the vectors are cached under ``--cache`` so a second run embeds nothing). Prints and
-writes (``--out``, JSON) four tables:
+writes (``--out``, JSON), per stream (mn1000, DUC 2006, ecb_dev, the mixed night):
 
-1. the issue's two baselines in the same scorer: TF-IDF + average-link agglomerative clustering
-   over the full cosine distance matrix (cut at 0.8), and MiniLM vectors of the whole article
-   + the same clustering (cut at 0.5), each also over its cut range, on the two streams small
-   enough for a full matrix (``grouping_mn1000``, ``grouping_mix1000``);
-2. every variant of the method tried (views and weights, linkage), each at the threshold that
-   is best on ``grouping_dev`` (the issue's dev stream, the only one used to choose), then at
-   that same threshold on ``grouping_mn1000`` and ``grouping_mix1000``;
-3. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
-   all nights with the final story ids as labels, the share of stories seen on several nights
-   that kept one id, and the share of their later nights that would get an update briefing.
+1. the shared baseline (``--baseline``, run as it is in its own process on the stream file),
+   its stories scored by our scorer beside its own printout;
+2. the default before (a ``--dump-default`` file written by an earlier version of the code)
+   and the default now, and for ``ecb_dev`` their ten largest stories with their gold make-up;
+3. every variant of ``VARIANTS``, each at the cut with the largest worst margin over the
+   baseline (``choose``);
+4. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
+   all nights with the final story ids as labels, beside the same grouper on all nights in one
+   batch, the share of stories seen on several nights that kept one id, and the share of their
+   later nights that would get an update briefing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from summarize.data import Article
 from summarize.stages.clean.cleaner import BoilerplateCleaner
@@ -44,25 +48,34 @@ from summarize.stages.group import (
 from summarize.stages.group.features import NightFeatures, article_vectors
 from summarize.stages.split import PunktSplitter
 
-THRESHOLDS = [0.06, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
+THRESHOLDS = [0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25]
 VARIANTS = {
-    # name: (text_weight, names_weight, linkage, neighbours)
-    "neural only, average link": (0.0, 0.0, "average", 20),
-    "TF-IDF only, average link, k=10": (1.0, 0.0, "average", 10),
-    "TF-IDF only, average link, k=20": (1.0, 0.0, "average", 20),
-    "TF-IDF only, average link, k=40 (chosen)": (1.0, 0.0, "average", 40),
-    "TF-IDF 0.85 + neural, average link": (0.85, 0.0, "average", 20),
-    "TF-IDF 0.7 + neural, average link": (0.7, 0.0, "average", 20),
-    "TF-IDF 0.5 + neural, average link": (0.5, 0.0, "average", 20),
-    "TF-IDF 0.8 + names 0.2, average link": (0.8, 0.2, "average", 20),
-    "TF-IDF 0.7 + names 0.15 + neural, average link": (0.7, 0.15, "average", 20),
-    "TF-IDF only, components (single link)": (1.0, 0.0, "components", 20),
-    "TF-IDF only, mutual kNN components": (1.0, 0.0, "mutual", 20),
-    "TF-IDF 0.5 + neural, components (single link)": (0.5, 0.0, "components", 20),
+    # name: StoryGrouper settings (the threshold is chosen per variant)
+    "TF-IDF, no story-level check": {"split_below": None},
+    "TF-IDF + story-level check 0.25 (chosen)": {},
+    "TF-IDF + story-level check 0.35": {"split_below": 0.35},
+    "TF-IDF 0.8 + names 0.2, no check": {
+        "text_weight": 0.8,
+        "names_weight": 0.2,
+        "split_below": None,
+    },
+    "TF-IDF 0.8 + names 0.2 + check": {"text_weight": 0.8, "names_weight": 0.2},
+    "TF-IDF 0.9 + neural 0.1 + check": {"text_weight": 0.9},
+    "check + no year in common x0.5": {"other_years": 0.5},
+    "check + articles dated > 30 days apart never linked": {"max_days": 30},
 }
-STREAMS = {"dev": "grouping_dev", "mn1000": "grouping_mn1000", "mix1000": "grouping_mix1000"}
-"""Every variant is swept on each; only ``dev`` chooses."""
-BASELINE_CUTS = {"tfidf": [0.6, 0.65, 0.7, 0.75, 0.8, 0.85], "minilm": [0.3, 0.4, 0.5, 0.6]}
+STREAMS = {
+    "mn1000": "grouping_mn1000",
+    "duc2006": "grouping_duc2006",
+    "ecb": "grouping_ecb",
+    "mixall": "grouping_mixall",
+}
+"""Every variant is swept on each."""
+CHOOSING = ("mn1000", "duc2006", "ecb", "mixall")
+"""The streams that choose a variant's threshold: the one whose worst margin over the shared
+baseline (pair F1 or BCubed F1, on any of these streams) is largest, the issue's goal."""
+BEFORE = {"threshold": 0.14, "neighbours": 40, "text_weight": 1.0, "names_weight": 0.0}
+"""The default before issue 29."""
 
 
 def read_stream(path: Path, cleaner: BoilerplateCleaner) -> tuple[list[LooseArticle], list[str]]:
@@ -115,68 +128,102 @@ class Vectors:
         )
 
 
-def full_matrix_average_link(distances: np.ndarray, cut: float) -> np.ndarray:
-    model = AgglomerativeClustering(
-        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=cut
-    )
-    return model.fit_predict(distances)
+def shared_baseline(tool: Path, stream: Path, cache: Path) -> tuple[dict, dict[str, str]]:
+    """The shared baseline run as it is (its own process, its own printout) on ``stream``, and
+    its story of each article, kept under ``cache`` so a second run costs nothing."""
+    stories = cache / f"baseline-{stream.stem}.jsonl"
+    printout = cache / f"baseline-{stream.stem}.json"
+    if not printout.exists():
+        command = [sys.executable, str(tool), str(stream), "--out", str(stories)]
+        result = subprocess.run(command, check=True, capture_output=True, text=True)
+        printout.write_text(result.stdout, encoding="utf-8")
+    story_of = {
+        article: record["id"]
+        for line in stories.read_text(encoding="utf-8").splitlines()
+        for record in (json.loads(line),)
+        for article in record["articles"]
+    }
+    return json.loads(printout.read_text(encoding="utf-8")), story_of
 
 
-def baselines(articles: list[LooseArticle], gold: list[str], whole: np.ndarray) -> list[dict]:
-    rows = []
-    started = time.perf_counter()
-    tfidf = TfidfVectorizer(stop_words="english").fit_transform([a.text for a in articles])
-    distances = np.clip(1.0 - (tfidf @ tfidf.T).toarray(), 0.0, 2.0)
-    for cut in BASELINE_CUTS["tfidf"]:
-        labels = full_matrix_average_link(distances, cut)
-        rows.append({"method": f"TF-IDF + average link (full matrix), cut {cut}",
-                     **grouping_scores(gold, labels.tolist())})  # fmt: skip
-    rows[-len(BASELINE_CUTS["tfidf"]) :][0]["seconds_all_cuts"] = time.perf_counter() - started
-    distances = np.clip(1.0 - whole @ whole.T, 0.0, 2.0)
-    for cut in BASELINE_CUTS["minilm"]:
-        labels = full_matrix_average_link(distances, cut)
-        rows.append({"method": f"MiniLM whole article + average link (full matrix), cut {cut}",
-                     **grouping_scores(gold, labels.tolist())})  # fmt: skip
-    return rows
+def scored(gold: list[str], labels: list) -> dict:
+    """Pair and BCubed P/R/F1 in %, rounded to one decimal, and the number of stories."""
+    scores = grouping_scores(gold, labels)
+    keys = ("pair_precision", "pair_recall", "pair_f1", "bcubed_precision", "bcubed_recall",
+            "bcubed_f1")  # fmt: skip
+    return {**{k: round(100 * scores[k], 1) for k in keys}, "stories": scores["stories"]}
 
 
-def sweep(features: NightFeatures, dates: list, gold: list[str], variant: tuple) -> dict:
+def sweep(features: NightFeatures, dates: list, gold: list[str], settings: dict) -> dict:
     """Scores per threshold; the neighbour graph is built once for all thresholds."""
-    text_weight, names_weight, linkage, k = variant
-    settings = {"text_weight": text_weight, "names_weight": names_weight, "linkage": linkage,
-                "neighbours": k}  # fmt: skip
     graph = StoryGrouper(**settings).graph(features, dates)
     return {
-        threshold: grouping_scores(gold, StoryGrouper(threshold=t, **settings).cut(graph).tolist())
+        threshold: scored(
+            gold, StoryGrouper(**{**settings, "threshold": threshold}).cut(graph, features).tolist()
+        )
         for threshold in THRESHOLDS
-        for t in (threshold,)
     }
 
 
-def variants(streams: dict) -> list[dict]:
-    """Each variant's best threshold on dev, and its scores there and on the other streams."""
+def choose(per_stream: dict[str, dict], baseline: dict[str, dict]) -> float:
+    """The threshold with the largest worst margin over the baseline (see ``CHOOSING``)."""
+    return max(
+        THRESHOLDS,
+        key=lambda t: min(
+            per_stream[s][t][score] - baseline[s][score]
+            for s in CHOOSING
+            for score in ("pair_f1", "bcubed_f1")
+        ),
+    )
+
+
+def variants(streams: dict, baseline: dict[str, dict]) -> list[dict]:
+    """Each variant's threshold chosen over the choosing streams, its scores on every stream."""
     rows = []
-    for name, variant in VARIANTS.items():
+    for name, settings in VARIANTS.items():
         per_stream = {
-            stream: sweep(features, dates, gold, variant)
+            stream: sweep(features, dates, gold, settings)
             for stream, (features, dates, gold) in streams.items()
         }
-        best = max(
-            THRESHOLDS,
-            key=lambda t: per_stream["dev"][t]["bcubed_f1"] + per_stream["dev"][t]["pair_f1"],
-        )
+        best = choose(per_stream, baseline)
         row = {"variant": name, "threshold": best}
         for stream, scores in per_stream.items():
-            row[stream] = {k: scores[best][k] for k in ("pair_f1", "bcubed_f1", "stories")}
-            row[f"{stream}_best_any_threshold"] = max(
-                (s["pair_f1"] + s["bcubed_f1"], t) for t, s in scores.items()
-            )[1]
-        row["dev_sweep"] = {
-            t: (round(s["pair_f1"], 4), round(s["bcubed_f1"], 4))
-            for t, s in per_stream["dev"].items()
+            row[stream] = scores[best]
+        row["sweep"] = {
+            t: {s: (v[t]["pair_f1"], v[t]["bcubed_f1"]) for s, v in per_stream.items()}
+            for t in THRESHOLDS
         }
         rows.append(row)
-        print(json.dumps({k: v for k, v in row.items() if k != "dev_sweep"}), flush=True)
+        print(json.dumps({k: v for k, v in row.items() if k != "sweep"}), flush=True)
+    return rows
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A story as another grouping gave it: its id and articles."""
+
+    id: str
+    articles: tuple[str, ...]
+    title: str = ""
+
+
+def _stories(story_of: dict[str, str]) -> list[Grouped]:
+    members: dict[str, list[str]] = {}
+    for article, story in story_of.items():
+        members.setdefault(story, []).append(article)
+    return [Grouped(story, tuple(articles)) for story, articles in members.items()]
+
+
+def largest(stories: list, gold: dict[str, str], count: int = 10) -> list[dict]:
+    """The ``count`` largest stories with their gold make-up (gold story: articles), and
+    whether they glue the two events of one ECB+ topic (``ecb-<topic>-ecb``/``-ecbplus``)."""
+    rows = []
+    for story in sorted(stories, key=lambda s: (-len(s.articles), s.id))[:count]:
+        makeup = Counter(gold[a] for a in story.articles)
+        topics = Counter(label.rsplit("-", 1)[0] for label in makeup)
+        rows.append({"size": len(story.articles), "title": story.title,
+                     "gold": dict(makeup.most_common()),
+                     "glued": any(n > 1 for n in topics.values())})  # fmt: skip
     return rows
 
 
@@ -222,44 +269,95 @@ def track(
     }
 
 
+def tracking(
+    streams: Path, cleaner: BoilerplateCleaner, vectors: Vectors, grouper: StoryGrouper, when: str
+) -> dict[str, dict]:
+    """``track`` on the three Multi-News nights and DUC 2007 A -> B, each beside the same
+    grouper on all nights in one batch (BCubed over all nights either way)."""
+    rows = {}
+    for name, count in (("tracking", 3), ("duc2007", 2)):
+        nights = []
+        for number in range(1, count + 1):
+            articles, gold = read_stream(streams / name / f"night{number}.jsonl", cleaner)
+            opening = vectors.opening(f"{name}-night{number}", articles)
+            nights.append((f"2026-01-{number:02d}", articles, gold, opening))
+        row = track(nights, grouper, StoryLinker())
+        merged = [a for night in nights for a in night[1]]
+        stories = grouper.group_vectors(merged, np.vstack([night[3] for night in nights]))
+        story_of = {a: s.id for s in stories for a in s.articles}
+        gold_all = [g for night in nights for g in night[2]]
+        row["one_batch"] = scored(gold_all, [story_of[a.id] for a in merged])
+        rows[f"{name} {when}"] = row
+        print(name, when, json.dumps(row), flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("streams", type=Path, help="folder written by story_streams.py")
+    parser.add_argument("--baseline", type=Path, required=True,
+                        help="the shared baseline (../shared/tools/story_baseline.py)")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=Path("/tmp/stories-cache"))
     parser.add_argument("--out", type=Path, default=None, help="write all figures as JSON")
-    parser.add_argument("--skip-baselines", action="store_true")
-    parser.add_argument("--tracking-only", action="store_true", help="only table 3")
+    parser.add_argument("--dev", action="store_true", help="also the 15,000-article dev stream")
+    parser.add_argument("--only", nargs="*", default=None, help="only these variants")
+    parser.add_argument("--tracking-only", action="store_true", help="only the tracking table")
+    parser.add_argument(
+        "--dump-default",
+        type=Path,
+        default=None,
+        help="write the default grouping of each stream here and stop (run it "
+        "with an earlier version of the code for its 'before' figures)",
+    )
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a --dump-default file of the default before, to score")  # fmt: skip
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     cleaner, vectors = BoilerplateCleaner(), Vectors(args.cache)
-    results: dict = {}
+    results: dict = {"baseline": {}, "before": {}, "after": {}}
 
     loaded = {}
-    for stream, file in () if args.tracking_only else STREAMS.items():
+    names = {**STREAMS, **({"dev": "grouping_dev"} if args.dev else {})}
+    for stream, file in () if args.tracking_only else names.items():
         articles, gold = read_stream(args.streams / f"{file}.jsonl", cleaner)
         loaded[stream] = (articles, gold, vectors.opening(stream, articles))
         print(f"{file}: {len(articles)} articles, {len(set(gold))} gold stories", flush=True)
 
-    if not (args.skip_baselines or args.tracking_only):
-        results["baselines"] = {}
-        for stream in ("mn1000", "mix1000"):
-            articles, gold, _ = loaded[stream]
-            rows = baselines(articles, gold, vectors.whole(stream, articles))
-            results["baselines"][stream] = rows
-            for row in rows:
-                print(stream, row["method"], f"pair F1 {100 * row['pair_f1']:.1f}",
-                      f"BCubed F1 {100 * row['bcubed_f1']:.1f}", flush=True)  # fmt: skip
-
-    chosen = StoryGrouper()
-    results["chosen"] = {}
+    if args.dump_default:
+        dump = {}
+        for stream, (articles, _, opening) in loaded.items():
+            stories = StoryGrouper().group_vectors(articles, opening)
+            dump[stream] = {a: [s.id, s.title] for s in stories for a in s.articles}
+        dump["tracking"] = tracking(args.streams, cleaner, vectors, StoryGrouper(), "before")
+        args.dump_default.write_text(json.dumps(dump), encoding="utf-8")
+        return
+    before = json.loads(args.before.read_text(encoding="utf-8")) if args.before else {}
     for stream, (articles, gold, opening) in loaded.items():
+        label = {a.id: g for a, g in zip(articles, gold, strict=True)}
+        if stream != "dev":
+            printout, story_of = shared_baseline(
+                args.baseline, args.streams / f"{names[stream]}.jsonl", args.cache
+            )
+            ours = scored(gold, [story_of.get(a.id, f"single-{a.id}") for a in articles])
+            results["baseline"][stream] = {**ours, "its_own_printout": printout}
+            print("baseline", stream, json.dumps(results["baseline"][stream]), flush=True)
+            if stream == "ecb":
+                results["baseline"]["ecb_largest"] = largest(_stories(story_of), label)
+        if stream in before:
+            story_of = {a: sid for a, (sid, _) in before[stream].items()}
+            results["before"][stream] = scored(gold, [story_of[a.id] for a in articles])
+            if stream == "ecb":
+                results["before"]["ecb_largest"] = largest(_stories(story_of), label)
+            print("before", stream, json.dumps(results["before"][stream]), flush=True)
         started = time.perf_counter()
-        stories = chosen.group_vectors(articles, opening)
-        seconds = time.perf_counter() - started
+        stories = StoryGrouper().group_vectors(articles, opening)
+        seconds = round(time.perf_counter() - started, 1)
         story_of = {a: s.id for s in stories for a in s.articles}
-        scores = grouping_scores(gold, [story_of[a.id] for a in articles])
-        results["chosen"][stream] = {**scores, "seconds": seconds}
-        print("chosen", stream, json.dumps(results["chosen"][stream]), flush=True)
+        results["after"][stream] = {**scored(gold, [story_of[a.id] for a in articles]),
+                                    "seconds": seconds}  # fmt: skip
+        if stream == "ecb":
+            results["after"]["ecb_largest"] = largest(stories, label)
+        print("after", stream, json.dumps(results["after"][stream]), flush=True)
 
     streams = {}
     for stream, (articles, gold, opening) in loaded.items():
@@ -267,18 +365,14 @@ def main() -> None:
         ordered = [articles[i] for i in order]
         features = NightFeatures.build(ordered, opening[order])
         streams[stream] = (features, [a.date for a in ordered], [gold[i] for i in order])
-    results["variants"] = variants(streams) if streams else []
+    if streams and args.only != []:
+        global VARIANTS
+        if args.only:
+            VARIANTS = {k: v for k, v in VARIANTS.items() if k in args.only}
+        results["variants"] = variants(streams, results["baseline"])
 
-    results["tracking"] = {}
-    linker = StoryLinker()
-    for name, folder, count in (("tracking", "tracking", 3), ("duc2007", "duc2007", 2)):
-        nights = []
-        for number in range(1, count + 1):
-            articles, gold = read_stream(args.streams / folder / f"night{number}.jsonl", cleaner)
-            opening = vectors.opening(f"{name}-night{number}", articles)
-            nights.append((f"2026-01-{number:02d}", articles, gold, opening))
-        results["tracking"][name] = track(nights, chosen, linker)
-        print(name, json.dumps(results["tracking"][name]), flush=True)
+    after = tracking(args.streams, cleaner, vectors, StoryGrouper(), "after")
+    results["tracking"] = {**before.get("tracking", {}), **after}
 
     if args.out:
         args.out.write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")

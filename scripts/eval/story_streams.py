@@ -13,6 +13,12 @@ article a line (``id``, ``text``, optional ``title``, ``date``, ``source``, and 
   of the issue's two baselines, about 2,600 articles);
 - ``grouping_mix1000.jsonl``: the same plus the DUC 2006 topics (about 3,800 articles), small
   enough for the full-matrix baselines, with stories of very different sizes;
+- ``grouping_duc2006.jsonl``: the 50 DUC 2006 topics alone (newswire articles; an article
+  filed under two topics is left out of both);
+- ``grouping_ecb.jsonl``: ``stories/ecb_dev.jsonl`` as it is (479 articles, 42 stories: in each
+  ECB+ topic two events of one kind), the stream of same-kind merges;
+- ``grouping_mixall.jsonl``: one night mixing all three (mn1000, DUC 2006 and ecb_dev as it
+  is, about 4,300 articles), small enough for the shared full-matrix baseline;
 - ``tracking/night{1,2,3}.jsonl``: validation clusters 1,000 on with at least three articles,
   article k of a cluster on night k mod 3 + 1, plus stories of one night (clusters with fewer
   articles) added to each night;
@@ -123,6 +129,10 @@ def grouping_streams(data: Path, out: Path) -> None:
     write(out / "grouping_dev.jsonl", shuffled(without_shared_openings(every + duc)))
     write(out / "grouping_mn1000.jsonl", shuffled(without_shared_openings(first)))
     write(out / "grouping_mix1000.jsonl", shuffled(without_shared_openings(first + duc)))
+    ecb = read_clusters(data / "stories" / "ecb_dev.jsonl")
+    write(out / "grouping_duc2006.jsonl", shuffled(without_shared_openings(duc)))
+    write(out / "grouping_ecb.jsonl", ecb)
+    write(out / "grouping_mixall.jsonl", shuffled(without_shared_openings(first + duc) + ecb))
 
 
 def tracking_stream(data: Path, out: Path) -> None:

@@ -19,7 +19,7 @@ from summarize.stages.group import (
 )
 from summarize.stages.group.features import article_vectors
 from summarize.stages.split import PunktSplitter
-from tests.story_inbox import ALL, NIGHT1, NIGHT2, NIGHT3_LATER
+from tests.story_inbox import ALL, NIGHT1, NIGHT2, NIGHT3_LATER, TWO_FIRES
 
 
 def loose(records: list[dict]) -> list[LooseArticle]:
@@ -214,3 +214,37 @@ def test_index_records_round_trip_through_json(vectors):
         assert StoryRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
     with pytest.raises(ValueError, match="night"):
         StoryRecord.from_json({"id": "x"})
+
+
+def test_two_fires_in_different_towns_on_different_dates_become_two_stories(minilm):
+    """Same kind, same words of the kind ("warehouse", "blaze", "firefighters"), different
+    towns, people, figures and dates: two stories, each whole. The story-level check is what
+    tells them apart: without it the night's words glue them into one."""
+    records = NIGHT1 + TWO_FIRES
+    articles = loose(records)
+    found = by_gold(StoryGrouper().group(articles, minilm, PunktSplitter()), records)
+    assert len(found["brackwell-fire"]) == len(found["tolmere-fire"]) == 1
+    assert found["brackwell-fire"] != found["tolmere-fire"]
+    glued = by_gold(
+        StoryGrouper(split_below=None).group(articles, minilm, PunktSplitter()), records
+    )
+    assert glued["brackwell-fire"] == glued["tolmere-fire"]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("https://www.lentongazette.example/news/2031/04/bridge", "LENTON (Valley Wire) -- A "
+         "footbridge collapsed on Tuesday.", "A footbridge collapsed on Tuesday."),
+        ("By Marta Vell", "A footbridge collapsed on Tuesday.", "A footbridge collapsed on Tuesday."),
+        ("Photo: rescuers at the river (Valley Wire/Ines Marrow)", "LENTON, Harrow -- A "
+         "footbridge collapsed.", "A footbridge collapsed."),
+        (None, "(Photo: Valley Wire)\nA footbridge collapsed.", "A footbridge collapsed."),
+        ("Footbridge collapses in Lenton", "By Marta Vell\nText.", "Footbridge collapses in Lenton"),
+    ],
+)  # fmt: skip
+def test_a_story_title_is_never_a_url_byline_dateline_or_caption(title, text, expected):
+    (story,) = StoryGrouper().group_vectors(
+        [LooseArticle(id="a", text=text, title=title)], np.ones((1, 4))
+    )
+    assert story.title == expected

@@ -334,3 +334,28 @@ def test_only_continuing_stories_look_for_an_earlier_briefing(first_night, tmp_p
     assert finished.returncode == 0, finished.stderr
     assert len(stories(copy / "2031-04-03")) > 1
     assert looked == [volcano]
+
+
+def test_a_story_of_page_notices_is_skipped_and_unknown_outlets_go_unsaid(tmp_path):
+    """Three pages that are only a web archive's crawl notice pass the cleaner (they read as
+    sentences) and group together; that "story" is skipped with its reason, never briefed.
+    The inbox names no outlet, so the index says nothing of outlets (not "0 outlets")."""
+    notices = [
+        {"id": f"archived-page-{n}", "text": f"This page was saved by an automated crawler {n} "
+         "days ago as part of an effort to keep a web archive of public pages. The crawl "
+         "started from a list of news sites. Archived copies are kept for researchers and may "
+         "be out of date."}
+        for n in (2, 5, 9)
+    ]  # fmt: skip
+    news = [{k: v for k, v in r.items() if k != "source"} for r in NIGHT1]
+    inbox = write_jsonl(tmp_path / "inbox.jsonl", [*news, *notices])
+    out = tmp_path / "out"
+    report = run(compose_config(out, f"input.path={inbox}", *FAST))
+    assert report.failures == [] and report.succeeded == 3
+    assert {frozenset(s["articles"]) for s in stories(out)} == gold_groups(NIGHT1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    (skipped,) = manifest["stories"]["skipped_stories"]
+    assert sorted(skipped["articles"]) == sorted(n["id"] for n in notices)
+    assert "page notice" in skipped["reason"]
+    page = (out / "index.html").read_text()
+    assert "3 articles" in page and "outlet" not in page

@@ -71,10 +71,10 @@ def render_index(entries: list[IndexEntry], title: str, manifest=None) -> str:
                 f' <a class="story" href="{html.escape(entry.page)}">{STORY_LINK}&nbsp;&rsaquo;</a>'
             )
         counts = counted(entry.sources, "source")
-        if entry.articles is not None:
-            counts = (
-                f"{counted(entry.articles, 'article')}<br>{counted(entry.outlets or 0, 'outlet')}"
-            )
+        if entry.articles is not None:  # outlets unknown (no source given): say nothing of them
+            counts = counted(entry.articles, "article")
+            if entry.outlets:
+                counts += f"<br>{counted(entry.outlets, 'outlet')}"
         rows.append(
             f"<tr><td><strong>{heading}</strong><br>{lede}</td>"
             f'<td class="n">{counts}<br>{entry.words} words</td></tr>\n'

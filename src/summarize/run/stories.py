@@ -26,9 +26,10 @@ from omegaconf import DictConfig
 from summarize.data import Article, Cluster
 from summarize.run.history import wants_history
 from summarize.run.store import StoryIndex, atomic_write
-from summarize.stages.group import LooseArticle, StoryRecord, digest, grouping_scores
+from summarize.stages.group import LooseArticle, Story, StoryRecord, digest, grouping_scores
 from summarize.stages.group.features import Splitter
 from summarize.stages.group.inbox import ArticleFailure, InboxArticle, read_inbox
+from summarize.stages.group.notices import boilerplate_reason
 from summarize.stages.ingest import ClusterFailure
 
 log = logging.getLogger("summarize")
@@ -88,6 +89,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         )  # fmt: skip
     grouper = instantiate(cfg.group.grouper)
     stories = grouper.group(cleaned, instantiate(cfg.embedder), splitter)
+    stories, skipped_stories = _without_page_notices(stories, cleaned)
     digests = {a.id: digest(a.text) for a in cleaned}
     continued: dict[str, str] = {}
     first_night: dict[str, str] = {}
@@ -143,6 +145,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         "articles": len(cleaned),
         "failed_articles": len(failures),
         "skipped_articles": skipped,
+        "skipped_stories": skipped_stories,
         "stories": len(stories),
         "continuing": len(continued),
         "new": len(stories) - len(continued),
@@ -150,8 +153,27 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
     gold = [item.story for item in read]
     if read and all(label is not None for label in gold):
         story_of = {a: s.id for s in stories for a in s.articles}
+        story_of.update({a: s["id"] for s in skipped_stories for a in s["articles"]})
         report["scores"] = grouping_scores(gold, [story_of[i.id] for i in read])
     return GroupedNight(clusters, failures, records, report, history, sources)
+
+
+def _without_page_notices(
+    stories: list[Story], articles: list[LooseArticle]
+) -> tuple[list[Story], list[dict]]:
+    """The stories worth a briefing, and the skipped ones with their reason: a "story" made
+    only of page notices (crawl notices, cookie or paywall pages the cleaner let through) is
+    no news, so it is neither briefed nor kept in the story index."""
+    text = {a.id: a.text for a in articles}
+    kept, skipped = [], []
+    for story in stories:
+        reason = boilerplate_reason([text[a] for a in story.articles])
+        if reason:
+            log.warning("skipped story %s (%d articles): %s", story.id, len(story.articles), reason)
+            skipped.append({"id": story.id, "articles": list(story.articles), "reason": reason})
+        else:
+            kept.append(story)
+    return kept, skipped
 
 
 def _nothing_to_brief(article: Article, splitter: Splitter) -> str | None:

@@ -42,7 +42,7 @@ def linked_components(
     keep = weights >= threshold
     graph = sp.coo_matrix((np.ones(int(keep.sum())), (low[keep], high[keep])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    return _first_seen(labels)
+    return first_seen(labels)
 
 
 def average_link(
@@ -86,7 +86,7 @@ def average_link(
             if mean >= threshold:
                 x, y = (keep, other) if keep < other else (other, keep)
                 heapq.heappush(heap, (-mean, x, y, version[x], version[y]))
-    return _first_seen(np.array([_root(parent, i) for i in range(n)], dtype=np.int64))
+    return first_seen(np.array([_root(parent, i) for i in range(n)], dtype=np.int64))
 
 
 def _root(parent: list[int], node: int) -> int:
@@ -96,7 +96,7 @@ def _root(parent: list[int], node: int) -> int:
     return node
 
 
-def _first_seen(labels: np.ndarray) -> np.ndarray:
+def first_seen(labels: np.ndarray) -> np.ndarray:
     """Relabels clusters 0, 1, ... in order of their first node, so labels are canonical."""
     _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
     rank = np.empty(len(first), dtype=np.int64)

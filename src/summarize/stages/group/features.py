@@ -36,6 +36,10 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NAME_RUN = re.compile(r"[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*")
 _NUMBER = re.compile(r"\d[\d,.]*\d")
 _TRAILING = ".,'-"
+_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]\d)")
+NAME_RUN_WORDS = 3
+MIN_DF_ARTICLES = 100
+"""Nights of at least this many articles leave out words that only one article uses."""
 OPENING_FALLBACK_WORDS = 60
 ENCODE_CHUNK = 4096
 """Opening sentences encoded per call when a night's articles are embedded."""
@@ -89,17 +93,27 @@ def article_vectors(
 
 
 def names_and_numbers(text: str) -> list[str]:
-    """Capitalised runs not opening a sentence, and numbers of two or more digits."""
+    """Capitalised words not opening a sentence, each alone and, in a run of two or three,
+    the run joined ("Dan_Brown"): a longer run is a headline in title case, not a name, so
+    only its words count. And numbers of two or more digits."""
     tokens: list[str] = []
     for sentence in _SENTENCE_END.split(text):
         first = re.match(r"\s*\S+", sentence)
         start = first.end() if first else 0
         for run in _NAME_RUN.finditer(sentence, start):
-            name = "_".join(word.strip(_TRAILING) for word in run.group().split())
-            if len(name) > 1:
-                tokens.append(name.lower())
+            words = [w for w in (word.strip(_TRAILING).lower() for word in run.group().split())
+                     if len(w) > 1]  # fmt: skip
+            tokens.extend(words)
+            if 2 <= len(words) <= NAME_RUN_WORDS:
+                tokens.append("_".join(words))
         tokens.extend(n.replace(",", "") for n in _NUMBER.findall(sentence))
     return tokens
+
+
+def years(text: str) -> frozenset[int]:
+    """The years an article mentions (1900-2099): when two reports of one kind name no year
+    in common, they are most likely two events."""
+    return frozenset(int(y) for y in _YEAR.findall(text))
 
 
 def _tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -119,6 +133,10 @@ class NightFeatures:
     neural: np.ndarray
     vocabulary: np.ndarray
     """Term of each ``text`` column, for a story's top terms."""
+    years: sp.csr_matrix
+    """One column per year: which years each article mentions (0/1)."""
+    named: np.ndarray
+    """Per article: it names someone or something (a capitalised word inside a sentence)."""
 
     @classmethod
     def build(cls, articles: Sequence[LooseArticle], neural: np.ndarray) -> NightFeatures:
@@ -127,14 +145,37 @@ class NightFeatures:
             sublinear_tf=True,
             stop_words="english",
             token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+            # A word only one article of a big night uses (a typo, a tokenizer's fragment) links
+            # nothing and only dilutes that article's similarities; in a night of a few
+            # articles most words are in one article only, and leaving them out would let
+            # incidental shared words decide.
+            min_df=2 if len(texts) >= MIN_DF_ARTICLES else 1,
             dtype=np.float32,
         )
         text, vocabulary = _tfidf(words, texts)
         names = TfidfVectorizer(
             analyzer=names_and_numbers, sublinear_tf=True, dtype=np.float32, lowercase=False
         )
-        names_matrix, _ = _tfidf(names, texts)
-        return cls(text, names_matrix, np.asarray(neural, dtype=np.float32), vocabulary)
+        names_matrix, name_terms = _tfidf(names, texts)
+        words_only = np.flatnonzero([any(c.isalpha() for c in term) for term in name_terms])
+        named = names_matrix[:, words_only].getnnz(axis=1) > 0
+        mentioned = [years(text) for text in texts]
+        columns = np.fromiter((y - 1900 for m in mentioned for y in sorted(m)), dtype=np.int64)
+        pointers = np.cumsum([0, *(len(m) for m in mentioned)])
+        year_matrix = sp.csr_matrix(
+            (np.ones(len(columns), dtype=np.float32), columns, pointers), shape=(len(texts), 200)
+        )
+        neural = np.asarray(neural, dtype=np.float32)
+        return cls(text, names_matrix, neural, vocabulary, year_matrix, named)
+
+    def no_year_in_common(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Per pair: both articles mention years, and none of them is the same."""
+        named = self.years.getnnz(axis=1) > 0
+        shared = np.empty(len(left), dtype=np.float64)
+        for start in range(0, len(left), 8192):
+            a, b = left[start : start + 8192], right[start : start + 8192]
+            shared[start : start + len(a)] = _row_dots(self.years, a, b)
+        return named[left] & named[right] & (shared == 0)
 
     def __len__(self) -> int:
         return self.neural.shape[0]
@@ -149,10 +190,13 @@ class NightFeatures:
         for start in range(0, len(left), 8192):
             a, b = left[start : start + 8192], right[start : start + 8192]
             score = neural_w * np.einsum("ij,ij->i", self.neural[a], self.neural[b])
-            if text_w:
-                score += text_w * _row_dots(self.text, a, b)
+            text = _row_dots(self.text, a, b) if text_w or names_w else 0.0
+            score += text_w * text
             if names_w:
-                score += names_w * _row_dots(self.names, a, b)
+                # Where either text names no one (lower-cased text, a short note), its names
+                # say nothing: their share goes to the words rather than counting as 0.
+                both = self.named[a] & self.named[b]
+                score += names_w * np.where(both, _row_dots(self.names, a, b), text)
             out[start : start + len(a)] = score
         return out
 

@@ -9,11 +9,13 @@
    (``neighbours``): O(n log n), never the n x n matrix.
 4. Each candidate pair is scored exactly: the weighted sum of the three cosine similarities;
    articles dated more than ``max_days`` apart are not linked.
-5. Average link on that sparse graph (``clustering``) cuts at ``threshold``.
+5. Average link on that sparse graph (``clustering``) cuts at ``threshold``; then the
+   story-level check (``split``): a story whose articles fall into two groups naming different
+   people, places and figures is two events of one kind, and is split.
 6. Each story is named after its central article (the one closest to the story's mean), and
    its id is a slug of that title plus a hash of its article ids (``stories``).
 
-The variants tried and why this one won: README, "From an inbox of articles to stories".
+The variants tried and why this one won: docs/stories.md.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from summarize.stages.group.features import (
     article_vectors,
 )
 from summarize.stages.group.neighbours import nearest_neighbours
+from summarize.stages.group.split import split_labels
 from summarize.stages.group.stories import LooseArticle, Profile, Story, headline, story_id
 
 LINKAGES = ("average", "components", "mutual")
@@ -73,12 +76,15 @@ class StoryGrouper:
         "opening_sentences": Interval(1, integer=True),
         "search_dims": Interval(2, integer=True),
         "max_days": Interval(0, allow_none=True),
+        "other_years": Interval(0, 1),
+        "split_below": Interval(0, 1, allow_none=True),
+        "split_min_part": Interval(1, integer=True),
         "seed": Interval(0, integer=True),
     }
 
     def __init__(
         self,
-        threshold: float = 0.14,
+        threshold: float = 0.16,
         linkage: str = "average",
         neighbours: int = 40,
         text_weight: float = 1.0,
@@ -86,6 +92,9 @@ class StoryGrouper:
         opening_sentences: int = 5,
         search_dims: int = 128,
         max_days: float | None = None,
+        other_years: float = 1.0,
+        split_below: float | None = 0.25,
+        split_min_part: int = 2,
         seed: int = 0,
     ) -> None:
         self.threshold = threshold
@@ -96,6 +105,9 @@ class StoryGrouper:
         self.opening_sentences = opening_sentences
         self.search_dims = search_dims
         self.max_days = max_days
+        self.other_years = other_years
+        self.split_below = split_below
+        self.split_min_part = split_min_part
         self.seed = seed
         check_params(self, "group")
         if text_weight + names_weight > 1:
@@ -131,7 +143,7 @@ class StoryGrouper:
 
     def labels(self, features: NightFeatures, dates: Sequence[str | None]) -> np.ndarray:
         """Story label per article of ``features`` (0, 1, ... by first article)."""
-        return self.cut(self.graph(features, dates))
+        return self.cut(self.graph(features, dates), features)
 
     def graph(self, features: NightFeatures, dates: Sequence[str | None]) -> NeighbourGraph:
         """The candidate pairs (nearest neighbours) and their exact similarity."""
@@ -141,16 +153,25 @@ class StoryGrouper:
         low, high, _, mutual = symmetric_edges(n, rows, cols, np.zeros(len(rows)))
         weights = features.similarity(low, high, self.weights)
         weights[~_close_in_time(dates, low, high, self.max_days)] = 0.0
+        if self.other_years < 1:
+            weights[features.no_year_in_common(low, high)] *= self.other_years
         return NeighbourGraph(n, low, high, weights, mutual)
 
-    def cut(self, graph: NeighbourGraph) -> np.ndarray:
-        """Story label per article from the graph, by ``linkage`` at ``threshold``."""
+    def cut(self, graph: NeighbourGraph, features: NightFeatures) -> np.ndarray:
+        """Story label per article from the graph, by ``linkage`` at ``threshold``, then the
+        story-level check (``split``) when ``split_below`` is set."""
         if self.linkage == "average":
-            return average_link(graph.n, graph.low, graph.high, graph.weights, self.threshold)
-        weights = graph.weights
-        if self.linkage == "mutual":
-            weights = np.where(graph.mutual, weights, 0.0)
-        return linked_components(graph.n, graph.low, graph.high, weights, self.threshold)
+            labels = average_link(graph.n, graph.low, graph.high, graph.weights, self.threshold)
+        else:
+            weights = graph.weights
+            if self.linkage == "mutual":
+                weights = np.where(graph.mutual, weights, 0.0)
+            labels = linked_components(graph.n, graph.low, graph.high, weights, self.threshold)
+        if self.split_below is None:
+            return labels
+        return split_labels(
+            features.names, features.named, labels, self.split_below, self.split_min_part
+        )
 
     def _group(
         self, articles: Sequence[LooseArticle], order: np.ndarray, vectors: np.ndarray

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from summarize.stages.clean.classify import RULES
+from summarize.stages.clean.paragraphs import Kind
+from summarize.stages.clean.patterns import DATELINE_AGENCY, DATELINE_CAPS
+
 SLUG_WORDS = 6
 SLUG_CHARS = 48
 TITLE_WORDS = 14
@@ -75,8 +79,35 @@ def story_id(title: str, article_ids: list[str] | tuple[str, ...]) -> str:
 
 
 def headline(article: LooseArticle) -> str:
-    """An article's title, or its first words when it has none."""
-    if article.title and article.title.strip():
-        return " ".join(article.title.split())
-    words = article.text.split()
+    """An article's title when it reads as one, else the first words of its first line that
+    is neither debris nor a caption, without the dateline: never a URL, a byline
+    ("By Jane Doe"), a dateline ("WASHINGTON (AP) --") or a photo caption, which scraped
+    titles and openings often are."""
+    title = " ".join((article.title or "").split())
+    if title and not is_debris_line(title):
+        return title
+    lines = [" ".join(line.split()) for line in article.text.splitlines()]
+    lead = next((line for line in lines if line and not is_debris_line(line)), "")
+    words = without_dateline(lead).split() or article.text.split()
     return " ".join(words[:TITLE_WORDS]) + (" ..." if len(words) > TITLE_WORDS else "")
+
+
+def is_debris_line(line: str) -> bool:
+    """A line no headline is made of: one the cleaner's rules call debris or a caption (a URL,
+    a byline, a credit, a prompt), or nothing but a dateline."""
+    words = len(line.split())
+    if not without_dateline(line).strip():
+        return True
+    return any(
+        rule.kind is not Kind.RELATED
+        and (rule.max_words is None or words <= rule.max_words)
+        and rule.test(line)
+        for rule in RULES
+    )
+
+
+def without_dateline(line: str) -> str:
+    """The line without a leading wire dateline ("PARIS (Reuters) - ", "BEIRUT, Lebanon -- ")."""
+    for dateline in (DATELINE_AGENCY, DATELINE_CAPS):
+        line = dateline.sub("", line, count=1)
+    return line
