@@ -34,6 +34,7 @@ VARIANTS: dict[str, list[str]] = {
     "default": [_NO_VECTORS],
     "onnx-fp32": ["embedder.backend=onnx", _NO_VECTORS],
     "torch": ["embedder.backend=torch", _NO_VECTORS],
+    "student": ["embedder=student", _NO_VECTORS],
     "static": ["embedder=static"],
     "tfidf": ["embedder=tfidf"],
 }

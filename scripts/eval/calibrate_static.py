@@ -6,7 +6,8 @@ another scale, so each level is carried over by the share of sentence pairs it l
 the static level is the cosine that as many within-cluster pairs reach as reach the MiniLM
 level. Nothing here looks at a summary or a reference, so the levels are not tuned to ROUGE.
 
-    python scripts/calibrate_static.py DATA.jsonl [--clusters 600] [--cache-dir DIR] [overrides]
+    python scripts/eval/calibrate_static.py DATA.jsonl [--clusters 600] [--cache-dir DIR] \
+        [--embedder static|student] [overrides]
 
 Prints the agreement of the two embedders on every within-cluster pair (Pearson, Spearman),
 and per level the share of pairs, the static level and how many of the pairs MiniLM puts
@@ -33,11 +34,11 @@ LEVELS = {"duplicate": 0.8, "support": 0.6, "close_support": 0.85, "novelty": 0.
 
 
 def pair_cosines(
-    data: Path, clusters: int, cache_dir: str | None, overrides: list[str]
+    data: Path, clusters: int, cache_dir: str | None, overrides: list[str], other: str = "static"
 ) -> tuple[np.ndarray, ...]:
     """Cosines of every pair of sentences of different articles of a cluster, per embedder."""
     cache = [f"cache_dir={cache_dir}"] if cache_dir else []
-    static = build_summarizer(compose_config("embedder=static", *cache, *overrides))
+    static = build_summarizer(compose_config(f"embedder={other}", *cache, *overrides))
     minilm = build_summarizer(compose_config(*cache))
     teacher, student = [], []
     for cluster in islice(read_clusters(data), clusters):
@@ -71,15 +72,18 @@ def main() -> None:
     parser.add_argument(
         "--cache-dir", default=None, help="the cache folder (the static model, MiniLM vectors)"
     )
+    parser.add_argument("--embedder", default="static", help="what to calibrate: static|student")
     parser.add_argument("overrides", nargs="*", help="for the static model: embedder.pca_dims=...")
     args = parser.parse_intermixed_args()
-    teacher, student = pair_cosines(args.data, args.clusters, args.cache_dir, args.overrides)
+    teacher, student = pair_cosines(
+        args.data, args.clusters, args.cache_dir, args.overrides, args.embedder
+    )
     print(f"{teacher.size} within-cluster pairs of sentences from different articles")
     print(
         f"agreement: Pearson {pearsonr(teacher, student)[0]:.3f}, "
         f"Spearman {spearmanr(teacher, student)[0]:.3f}"
     )
-    print("| level | MiniLM | share of pairs >= | static | Jaccard of the pairs above |")
+    print(f"| level | MiniLM | share of pairs >= | {args.embedder} | Jaccard of the pairs above |")
     print("|---|---|---|---|---|")
     for name, level in LEVELS.items():
         share, mapped = matched_level(teacher, student, level)

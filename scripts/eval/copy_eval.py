@@ -6,7 +6,7 @@ deterministic), summarizes each cluster with and without the copy using the defa
 configuration, and reports ROUGE F1 for both, the drop, and how many copies were recognised.
 
     python scripts/eval/copy_eval.py DATA.jsonl \
-        [--embedder tfidf|minilm|static] [--limit N] [overrides]
+        [--embedder tfidf|minilm|static|student] [--limit N] [overrides]
 
 Extra arguments are Hydra overrides (e.g. ``selector=lexrank budget.words=100``).
 """
@@ -70,7 +70,9 @@ def build(overrides: list[str]) -> tuple[Summarizer, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="JSONL clusters with reference summaries")
-    parser.add_argument("--embedder", default="minilm", choices=["tfidf", "minilm", "static"])
+    parser.add_argument(
+        "--embedder", default="minilm", choices=["tfidf", "minilm", "static", "student"]
+    )
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides")
     args = parser.parse_intermixed_args(argv)

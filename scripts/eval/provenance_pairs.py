@@ -34,6 +34,7 @@ from summarize.stages.clean import BoilerplateCleaner
 from summarize.stages.dedup import RedundancyRemover, SupportRule
 from summarize.stages.embed import SentenceTransformerEmbedder, TfidfEmbedder
 from summarize.stages.embed.static import StaticEmbedder
+from summarize.stages.embed.student import StudentEmbedder
 from summarize.stages.ingest import read_clusters
 from summarize.stages.order.order import PositionOrderer
 from summarize.stages.select.selectors import LeadSelector
@@ -50,7 +51,7 @@ SOURCES = (
 )
 POOL_EMBEDDERS = ("tfidf", "minilm")
 """The pool (and so the labelled pairs) is defined by these; others are measured on it."""
-EMBEDDERS = (*POOL_EMBEDDERS, "static")
+EMBEDDERS = (*POOL_EMBEDDERS, "static", "student")
 
 
 @dataclass
@@ -72,14 +73,15 @@ def pair_key(a: str, b: str) -> str:
 
 
 def documents(path: Path, limit: int | None, cache_dir: str | None) -> list[dict[str, Document]]:
-    """Each cluster split as the pipeline does it, embedded by TF-IDF, MiniLM (int8) and the
-    static model distilled from MiniLM."""
+    """Each cluster split as the pipeline does it, embedded by TF-IDF, MiniLM (int8), the
+    static model distilled from MiniLM and the 3-layer student."""
     embedders = {
         "tfidf": TfidfEmbedder(),
         "minilm": SentenceTransformerEmbedder(
             model="minilm", backend="onnx-int8", cache_dir=cache_dir
         ),
         "static": StaticEmbedder(cache_dir=cache_dir),
+        "student": StudentEmbedder(cache_dir=cache_dir),
     }
     out = []
     for number, cluster in enumerate(read_clusters(path)):

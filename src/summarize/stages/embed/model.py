@@ -189,25 +189,11 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, 1), dtype=np.float32)
         if self._vectors is None:
             return embed_once(self._compute, texts)
-        found: dict[str, np.ndarray] = {}
-        model_key, one_by_one = self.fingerprint(), self.effective_batch_size == 1
-        keys = {text: sentence_key(model_key, one_by_one, text) for text in dict.fromkeys(texts)}
         dimension = self._load().get_embedding_dimension()
-        for text, key in keys.items():
-            payload = self._vectors.get(key)
-            if payload is None:
-                continue
-            vector = np.frombuffer(payload, dtype="<f4")
-            if vector.size != dimension or not np.isfinite(vector).all():
-                self._vectors.reject(key, f"{vector.size} values, not {dimension} finite ones")
-            else:
-                found[text] = vector
-        missing = [text for text in keys if text not in found]
-        if missing:
-            for text, vector in zip(missing, self._compute(missing), strict=True):
-                self._vectors.put(keys[text], vector.astype("<f4").tobytes())
-                found[text] = vector
-        return np.stack([found[text] for text in texts]).astype(np.float32)
+        one_by_one = self.effective_batch_size == 1
+        return cached_vectors(
+            self._vectors, self.fingerprint(), one_by_one, texts, dimension, self._compute
+        )
 
     def _compute(self, texts: list[str]) -> np.ndarray:
         if self.backend == "torch":
@@ -288,6 +274,35 @@ def embed_once(compute: Callable[[list[str]], np.ndarray], texts: list[str]) -> 
         return compute(texts)
     row = {text: number for number, text in enumerate(unique)}
     return compute(unique)[[row[text] for text in texts]]
+
+
+def cached_vectors(
+    store: EntryStore,
+    model_key: str,
+    one_by_one: bool,
+    texts: list[str],
+    dimension: int,
+    compute: Callable[[list[str]], np.ndarray],
+) -> np.ndarray:
+    """``compute(texts)``, each distinct text's vector read from ``store`` when it holds a sound
+    one and computed (then stored) otherwise; ``model_key`` names the model by content."""
+    found: dict[str, np.ndarray] = {}
+    keys = {text: sentence_key(model_key, one_by_one, text) for text in dict.fromkeys(texts)}
+    for text, key in keys.items():
+        payload = store.get(key)
+        if payload is None:
+            continue
+        vector = np.frombuffer(payload, dtype="<f4")
+        if vector.size != dimension or not np.isfinite(vector).all():
+            store.reject(key, f"{vector.size} values, not {dimension} finite ones")
+        else:
+            found[text] = vector
+    missing = [text for text in keys if text not in found]
+    if missing:
+        for text, vector in zip(missing, compute(missing), strict=True):
+            store.put(keys[text], vector.astype("<f4").tobytes())
+            found[text] = vector
+    return np.stack([found[text] for text in texts]).astype(np.float32)
 
 
 def _torch_threads() -> int:

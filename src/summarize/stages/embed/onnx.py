@@ -36,8 +36,9 @@ def transformer_inputs(model) -> list[str]:
     return [name for name, value in features.items() if hasattr(value, "dtype") and value.ndim == 2]
 
 
-def export_onnx(model, input_names: list[str], quantize: bool = False) -> bytes:
-    """The first module's transformer as an ONNX graph with dynamic batch and sequence axes."""
+def export_onnx(model, input_names: list[str], quantize: bool = False, fuse: bool = False) -> bytes:
+    """The first module's transformer as an ONNX graph with dynamic batch and sequence axes;
+    ``fuse``: with ONNX Runtime's BERT fusions (``fuse_bert``) before any quantization."""
     import torch
 
     transformer = model[0].auto_model.eval()
@@ -68,17 +69,47 @@ def export_onnx(model, input_names: list[str], quantize: bool = False) -> bytes:
                 opset_version=17,
                 dynamo=False,
             )
+        if fuse:
+            config = transformer.config
+            fuse_bert(exported, config.num_attention_heads, config.hidden_size)
         if quantize:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
             quantized = Path(scratch) / "model-int8.onnx"
-            logging.disable(logging.WARNING)  # the quantizer logs every tensor to the root logger
-            try:
-                quantize_dynamic(exported, quantized, weight_type=QuantType.QInt8, per_channel=True)
-            finally:
-                logging.disable(logging.NOTSET)
+            quantize_int8(exported, quantized, fused=fuse)
             exported = quantized
         return exported.read_bytes()
+
+
+def quantize_int8(source: Path, target: Path, fused: bool = False) -> None:
+    """8-bit weights (per output channel), activations scaled per call, as today's default."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.disable(logging.WARNING)  # the quantizer logs every tensor to the root logger
+    try:
+        quantize_dynamic(
+            source,
+            target,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            # fused operators (com.microsoft) have no shape inference; their outputs are float
+            extra_options={"DefaultTensorType": 1} if fused else None,
+        )
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def fuse_bert(path: Path, heads: int, hidden: int) -> None:
+    """Rewrites the fp32 BERT graph at ``path`` with ONNX Runtime's transformer fusions (layer
+    norm, skip layer norm, GELU, attention where its pattern is found)."""
+    from onnxruntime.transformers import optimizer
+
+    logging.disable(logging.WARNING)
+    try:
+        fused = optimizer.optimize_model(
+            str(path), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=0
+        )
+    finally:
+        logging.disable(logging.NOTSET)
+    fused.save_model_to_file(str(path))
 
 
 def encode_onnx(
