@@ -13,7 +13,7 @@ The night is the real command line in a child process, into a fresh ``output.roo
 fresh embedding cache::
 
     python -m summarize experiment=nightly group=stories input.path=INBOX output.root=ROOT
-        cache_dir=CACHE run.progress=log [embedder=static] [executor=processes]
+        cache_dir=CACHE run.progress=log [embedder=static|student] [executor=processes]
 
 Model preparation is not counted: a warm-up night on three invented articles first fills
 ``WORK/models-<embedder>`` (the ONNX export of MiniLM, or the distilled static table), and the
@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=max(SIZES))
     parser.add_argument("--mirror", action="store_true",
                         help="the 40k pool's mix of originals and copies, scaled")  # fmt: skip
-    parser.add_argument("--embedder", choices=("default", "static"), default="default")
+    parser.add_argument("--embedder", choices=("default", "static", "student"), default="default")
     parser.add_argument("--executor", choices=("local", "processes"), default="local")
     args = parser.parse_args()
     if not 0 < args.articles <= max(SIZES):
