@@ -134,7 +134,9 @@ def warm_models(work: Path, name: str, overrides: list[str]) -> Path:
     """A night of three invented articles into ``WORK/models-<name>``: the model is exported
     or distilled there once, outside any measured night."""
     cache = work / f"models-{name}"
-    if not (cache / "models").is_dir():
+    # The warm-up night ran when it left vectors (a model shipped in the package, as the
+    # student, leaves no models/ folder).
+    if not (cache / "vectors").is_dir():
         scratch = work / f"warm-up-{name}"
         shutil.rmtree(scratch, ignore_errors=True)
         write_jsonl(scratch / "inbox.jsonl", WARM_UP)
@@ -210,7 +212,8 @@ def main() -> None:
     shutil.rmtree(run, ignore_errors=True)
     records = inbox_records(args.data, args.articles, args.mirror)
     write_jsonl(run / "inbox.jsonl", records)
-    shutil.copytree(models / "models", run / "cache" / "models")
+    if (models / "models").is_dir():  # the student ships in the package: nothing to copy
+        shutil.copytree(models / "models", run / "cache" / "models")
     command = night_command(run / "inbox.jsonl", run / "nights", run / "cache", overrides)
     print(" ".join(command[1:]), file=sys.stderr)
     load_before = os.getloadavg()[0]
