@@ -165,3 +165,10 @@ class EntryStore:
         self.repaired += 1
         log.warning("cache entry %s is damaged (%s); computing it again", printable(path), reason)
         return None
+
+
+def vector_store(cache_dir: str | Path, max_mb: float | None) -> EntryStore:
+    """The sentence vectors of an embedder's cache, ``<cache_dir>/vectors``, bounded to
+    ``max_mb`` megabytes (None: unbounded)."""
+    bound = max_mb * 1024 * 1024 if max_mb is not None else None
+    return EntryStore(Path(cache_dir).expanduser() / "vectors", bound)

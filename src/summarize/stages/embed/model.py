@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from summarize.params import Constraint, Flag, Interval, OneOf, ParameterError, check_params
-from summarize.stages.embed.cache import EntryStore
+from summarize.stages.embed.cache import EntryStore, vector_store
 from summarize.stages.embed.fingerprint import model_fingerprint, sentence_key
 from summarize.stages.embed.onnx import (
     encode_onnx,
@@ -104,8 +104,7 @@ class SentenceTransformerEmbedder:
             root = Path(cache_dir).expanduser()
             self._models = EntryStore(root / "models")
             if cache_vectors and (backend != "onnx-int8" or self.effective_batch_size == 1):
-                bound = cache_max_mb * 1024 * 1024 if cache_max_mb is not None else None
-                self._vectors = EntryStore(root / "vectors", bound)
+                self._vectors = vector_store(root, cache_max_mb)
         self._model = None
         self._session = None
         self._fingerprint: str | None = None

@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from summarize.params import Constraint, Flag, Interval, check_params
-from summarize.stages.embed.cache import EntryStore
+from summarize.stages.embed.cache import EntryStore, vector_store
 from summarize.stages.embed.fingerprint import add_versions
 from summarize.stages.embed.model import (
     OFFLINE_MINILM,
@@ -87,8 +87,7 @@ class StudentEmbedder:
         self.cache_dir = cache_dir
         self._vectors: EntryStore | None = None
         if cache_dir and cache_vectors:
-            bound = cache_max_mb * 1024 * 1024 if cache_max_mb is not None else None
-            self._vectors = EntryStore(Path(cache_dir).expanduser() / "vectors", bound)
+            self._vectors = vector_store(cache_dir, cache_max_mb)
         self._loaded: tuple | None = None
         self._fingerprint: str | None = None
 
