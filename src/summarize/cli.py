@@ -240,19 +240,19 @@ def _hydra_main(cfg: DictConfig) -> int:
             file=sys.stderr,
         )
         status = EXIT_TERMINATED if isinstance(error, Interrupted) else EXIT_INTERRUPTED
-    except OSError as error:
-        if not is_disk_full(error):
-            raise
-        print(f"summarize: {disk_full(error)}", file=sys.stderr)  # one line, no traceback
-        status = EXIT_DISK_FULL
     except Exception as error:  # in a sweep Hydra would re-raise it and skip the leaderboard
-        if not multirun:
+        if is_disk_full(error):  # in a run or a sweep alike: one line, no traceback
+            print(f"summarize: {disk_full(error)}", file=sys.stderr)
+            status = EXIT_DISK_FULL
+        elif not multirun:
             raise
-        log.exception("job failed")
-        manifest = Path(cfg.output.dir) / "manifest.json"
-        if not manifest.exists():
-            write_json(manifest, {"status": "failed", "error": f"{type(error).__name__}: {error}"})
-        status = EXIT_FAILED
+        else:
+            log.exception("job failed")
+            manifest = Path(cfg.output.dir) / "manifest.json"
+            if not manifest.exists():
+                error_text = f"{type(error).__name__}: {error}"
+                write_json(manifest, {"status": "failed", "error": error_text})
+            status = EXIT_FAILED
     else:
         status = _print_report(report)
     finally:
