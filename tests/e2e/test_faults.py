@@ -59,7 +59,8 @@ def command(*overrides: str, cwd: Path, wait: bool = True):
 
 def started(out: Path) -> str | None:
     try:
-        return manifest(out)["started"] + "|" + manifest(out)["status"]
+        current = manifest(out)
+        return current["started"] + "|" + current["status"]
     except (OSError, ValueError, KeyError):
         return None
 
