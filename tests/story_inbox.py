@@ -246,3 +246,75 @@ TWO_FIRES = [
         "the fire was still under investigation and that no one had been injured.",
     },
 ]
+
+# Two fires of one kind told in lower case, as Multi-News gives its text (only a sentence's
+# first letter is capital): no name can be told from a word. Each outlet tells its event in
+# its own order and words; what the six share is the vocabulary of a warehouse fire.
+LOWER_CASE_FIRES = [
+    {
+        "id": "lc-fire-dunmore-wire",
+        "story": "dunmore-fire",
+        "source": "Valley Wire",
+        "date": "2031-03-04",
+        "title": "fire destroys timber warehouse in dunmore",
+        "text": "A fire destroyed a timber warehouse in dunmore on tuesday night. Firefighters "
+        "from dunmore and ostley fought the blaze for six hours. Fire chief imogen tarrow said "
+        "nobody was hurt. The warehouse owner lost stock worth millions. The cause of the fire "
+        "is under investigation.",
+    },
+    {
+        "id": "lc-fire-dunmore-gazette",
+        "story": "dunmore-fire",
+        "source": "Dunmore Gazette",
+        "date": "2031-03-04",
+        "title": "smoke over mill lane as dunmore warehouse burns",
+        "text": "Thick smoke from the burning warehouse kept mill lane residents indoors on "
+        "tuesday night. Fire chief imogen tarrow said ostley firefighters helped the dunmore "
+        "crews bring the blaze under control. Investigators will look at the cause of the "
+        "fire, which destroyed the owner's timber stock.",
+    },
+    {
+        "id": "lc-fire-dunmore-radio",
+        "story": "dunmore-fire",
+        "source": "Radio Ostley",
+        "date": "2031-03-05",
+        "title": "dunmore warehouse owner counts the cost of the fire",
+        "text": "The owner of the dunmore timber warehouse destroyed by fire on tuesday, felix "
+        "marrane, said the blaze cost him his whole stock. He thanked the ostley and dunmore "
+        "firefighters and chief imogen tarrow, and said he would rebuild on mill lane once "
+        "the investigation of the fire's cause ends.",
+    },
+    {
+        "id": "lc-fire-tolmere-wire",
+        "story": "tolmere-fire",
+        "source": "Harbour Press",
+        "date": "2031-06-19",
+        "title": "blaze guts tolmere paper warehouse",
+        "text": "Tolmere and quarry hill firefighters spent five hours on saturday putting out "
+        "a blaze that gutted a paper warehouse near the docks, chief rashid okafor said. The "
+        "warehouse's stock was lost in the fire. No injuries were reported, and the cause is "
+        "under investigation.",
+    },
+    {
+        "id": "lc-fire-tolmere-courier",
+        "story": "tolmere-fire",
+        "source": "Tolmere Courier",
+        "date": "2031-06-19",
+        "title": "canal street closed by paper warehouse fire",
+        "text": "Canal street in tolmere stayed closed until saturday evening while the paper "
+        "warehouse fire burned out. Okafor, the tolmere fire chief, praised the quarry hill "
+        "crew. The owner's insurers will send their own investigators to find the cause of "
+        "the blaze.",
+    },
+    {
+        "id": "lc-fire-tolmere-radio",
+        "story": "tolmere-fire",
+        "source": "Radio Quarry Hill",
+        "date": "2031-06-20",
+        "title": "vasquez-hart vows to reopen burned paper warehouse",
+        "text": "Lena vasquez-hart said on sunday that she would reopen her paper warehouse on "
+        "canal street by winter. The fire destroyed stock she bought in the spring, she said, "
+        "and the tolmere firefighters saved the office next door. Chief okafor's "
+        "investigation points to a faulty forklift charger.",
+    },
+]

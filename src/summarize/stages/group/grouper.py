@@ -11,7 +11,8 @@
    articles dated more than ``max_days`` apart are not linked.
 5. Average link on that sparse graph (``clustering``) cuts at ``threshold``; then the
    story-level check (``split``): a story whose articles fall into two groups naming different
-   people, places and figures is two events of one kind, and is split.
+   people, places and figures (or, in text that names no one, saying different things) is two
+   events of one kind, and is split.
 6. Each story is named after its central article (the one closest to the story's mean), and
    its id is a slug of that title plus a hash of its article ids (``stories``).
 
@@ -37,7 +38,7 @@ from summarize.stages.group.features import (
     article_vectors,
 )
 from summarize.stages.group.neighbours import nearest_neighbours
-from summarize.stages.group.split import split_labels
+from summarize.stages.group.split import Views, split_labels
 from summarize.stages.group.stories import LooseArticle, Profile, Story, headline, story_id
 
 LINKAGES = ("average", "components", "mutual")
@@ -169,9 +170,8 @@ class StoryGrouper:
             labels = linked_components(graph.n, graph.low, graph.high, weights, self.threshold)
         if self.split_below is None:
             return labels
-        return split_labels(
-            features.names, features.named, labels, self.split_below, self.split_min_part
-        )
+        views = Views(features.names, features.text, features.named)
+        return split_labels(views, labels, self.split_below, self.split_min_part)
 
     def _group(
         self, articles: Sequence[LooseArticle], order: np.ndarray, vectors: np.ndarray

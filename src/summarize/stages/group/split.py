@@ -10,12 +10,19 @@ articles' names (the ``names`` view), and the cut is kept when both parts hold a
 each part agrees with itself more: two events, not one told with varying details. The two
 parts are checked again in turn, so a story of three glued events becomes three.
 
+A story whose text names no one (lower-cased text, as Multi-News is: names cannot be told from
+words) is checked the same way on its words (the ``text`` view) instead: re-weighted inside the
+story, the words all its articles use (the kind) weigh nothing, and what is left is what each
+event says of itself.
+
 Cost: the full pair matrix of one story, so a story of ``m`` articles costs ``m^2``; stories
 larger than ``MAX_CHECKED`` are left as they are, so the whole check stays linear in the
 night's articles.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +36,22 @@ MAX_CHECKED = 400
 """Largest story checked: the check reads all its article pairs."""
 
 
+@dataclass(frozen=True)
+class Views:
+    """What the check reads: the articles' names and words (rows in the night's order), and
+    which articles name anyone."""
+
+    names: sp.csr_matrix
+    words: sp.csr_matrix
+    named: np.ndarray
+
+    def of(self, rows: list[int], min_part: int) -> sp.csr_matrix:
+        """The rows' names when enough of them name anyone for each part to, else their words."""
+        if int(self.named[rows].sum()) >= 2 * min_part:
+            return self.names[rows]
+        return self.words[rows]
+
+
 def within_story(block: sp.csr_matrix) -> sp.csr_matrix:
     """The story's rows re-weighted by how rare each term is inside the story: a term every
     article uses (the kind of event, the company both events are about) weighs nothing, what
@@ -40,16 +63,11 @@ def within_story(block: sp.csr_matrix) -> sp.csr_matrix:
     return normalize(block @ sp.diags(local))
 
 
-def split_story(
-    names: sp.csr_matrix, named: np.ndarray, rows: list[int], below: float, min_part: int
-) -> list[list[int]]:
-    """``rows`` (of ``names``) as one story or, recursively, as its parts; ``named`` says
-    which articles name anyone (a story of lower-cased text is left as it is, at no cost)."""
+def split_story(views: Views, rows: list[int], below: float, min_part: int) -> list[list[int]]:
+    """``rows`` (of the views' matrices) as one story or, recursively, as its parts."""
     if len(rows) < 2 * min_part or len(rows) > MAX_CHECKED:
         return [rows]
-    if int(named[rows].sum()) < 2 * min_part:
-        return [rows]
-    block = within_story(names[rows])
+    block = within_story(views.of(rows, min_part))
     similarity = np.asarray((block @ block.T).todense(), dtype=np.float64)
     distance = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
@@ -63,8 +81,8 @@ def split_story(
     if across >= below * within:
         return [rows]
     return [
-        *split_story(names, named, [rows[i] for i in first], below, min_part),
-        *split_story(names, named, [rows[i] for i in second], below, min_part),
+        *split_story(views, [rows[i] for i in first], below, min_part),
+        *split_story(views, [rows[i] for i in second], below, min_part),
     ]
 
 
@@ -74,9 +92,7 @@ def _mean_within(similarity: np.ndarray, members: np.ndarray) -> float:
     return float((block.sum() - np.trace(block)) / (count * (count - 1)))
 
 
-def split_labels(
-    names: sp.csr_matrix, named: np.ndarray, labels: np.ndarray, below: float, min_part: int
-) -> np.ndarray:
+def split_labels(views: Views, labels: np.ndarray, below: float, min_part: int) -> np.ndarray:
     """Story labels after the check; a split story's parts get new labels (then renumbered
     by first article, as every label here)."""
     members: dict[int, list[int]] = {}
@@ -85,7 +101,7 @@ def split_labels(
     out = np.empty(len(labels), dtype=np.int64)
     next_label = 0
     for rows in members.values():
-        for part in split_story(names, named, rows, below, min_part):
+        for part in split_story(views, rows, below, min_part):
             out[part] = next_label
             next_label += 1
     return first_seen(out)
