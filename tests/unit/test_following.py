@@ -224,6 +224,12 @@ def test_catching_up_briefs_each_story_since_the_date_as_an_update_of_what_came_
                for s in found[volcano]["sentences"])  # fmt: skip
     index = (folder / "index.html").read_text()
     assert "What you missed since 2031-04-03" in index and "New since 2031-04-02" in index
+    # Each briefing and the catch-up's index lead to the story's page in the archive.
+    for story in (volcano, rates):
+        briefing = folder / "briefings" / f"{story}.html"
+        assert [h for h in links(briefing) if h.endswith(f"story/{story}.html")]
+        assert all(leads_to_a_file(briefing, h) for h in links(briefing) if "story/" in h)
+        assert f"../../story/{story}.html" in links(folder / "index.html")
     # Since the last night: the volcano story alone, against both earlier nights.
     finished = catch_up(root, "since=2031-04-08")
     assert finished.returncode == 0, finished.stderr

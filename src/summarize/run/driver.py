@@ -44,6 +44,7 @@ from summarize.run.executors.base import Executor
 from summarize.run.executors.local import LocalExecutor, in_main_thread
 from summarize.run.following import (
     follow_night,
+    linked_pages,
     night_stories,
     pages_root,
     with_page_links,
@@ -149,6 +150,8 @@ class Runner:
         """``group=stories``: the night's stories, once the inbox has been grouped."""
         self.pages = pages_root(cfg)
         """Nightly stories runs: the root whose story pages and feed the night updates."""
+        self.page_links = linked_pages(cfg)
+        """Where briefings and the index link their stories' pages (nights and catch-ups)."""
 
     def run(self) -> RunReport:
         with RunLock(self.output_dir):
@@ -326,8 +329,10 @@ class Runner:
             if history and (continuing is None or item.id in continuing):
                 earlier = self.grouped.history.get(item.id, ()) if self.grouped else ()
                 item = with_history(item, nights, earlier)
-            if self.pages is not None:
-                item = with_story_page(item, folder.briefing_path(item.id, ".html"), self.pages)
+            if self.page_links is not None:
+                item = with_story_page(
+                    item, folder.briefing_path(item.id, ".html"), self.page_links
+                )
             key = digest(cluster_fingerprint(item), config_key)
             stored = None if force else folder.load(item.id, key)
             if stored is not None:
@@ -406,10 +411,10 @@ class Runner:
             write_json(metrics_path, metrics)
         else:
             metrics_path.unlink(missing_ok=True)  # it would describe another run
+        if self.page_links is not None:
+            entries = with_page_links(entries, self.output_dir, self.page_links)
         if self.grouped is not None:
             entries = _stories_first(entries, self.grouped.stories)
-            if self.pages is not None:
-                entries = with_page_links(entries, self.output_dir, self.pages)
             manifest.stories = self.grouped.report
             scores = self.grouped.report.get("scores")
             if scores is not None:

@@ -57,19 +57,46 @@ def link(source: Path, target: Path) -> str:
     return Path(os.path.relpath(target, source)).as_posix()
 
 
-def with_story_page(cluster: Cluster, briefing: Path, root: Path) -> Cluster:
-    """The cluster with its story page's link, as seen from its briefing file ``briefing``."""
-    page = StoryPages(root).path(cluster.id, ".html")
-    return dataclasses.replace(cluster, story_page=link(briefing.parent, page))
+def linked_pages(cfg: DictConfig) -> tuple[Path, bool] | None:
+    """Where a run's briefings link their stories' pages, and whether only to pages that
+    exist: a night links to the pages it writes at its end; a catch-up (``since``) links to
+    the pages of the archive it reads, those that are there (an archive made before story
+    pages were kept has none)."""
+    root = pages_root(cfg)
+    if root is not None:
+        return root, False
+    archive = (cfg.get("output") or {}).get("root")
+    if cfg.get("since") and archive:
+        return Path(archive), True
+    return None
 
 
-def with_page_links(entries: list[IndexEntry], folder: Path, root: Path) -> list[IndexEntry]:
-    """A night's index entries (the index in ``folder``), each story's with its page's link."""
-    pages = StoryPages(root)
-    return [
-        e if e.failure else dataclasses.replace(e, page=link(folder, pages.path(e.id, ".html")))
-        for e in entries
-    ]
+def with_story_page(cluster: Cluster, briefing: Path, pages: tuple[Path, bool]) -> Cluster:
+    """The cluster with its story page's link, as seen from its briefing file ``briefing``
+    (``pages``: as ``linked_pages`` gives them)."""
+    page = _page(cluster.id, pages)
+    return (
+        cluster
+        if page is None
+        else dataclasses.replace(cluster, story_page=link(briefing.parent, page))
+    )
+
+
+def with_page_links(
+    entries: list[IndexEntry], folder: Path, pages: tuple[Path, bool]
+) -> list[IndexEntry]:
+    """A run's index entries (the index in ``folder``), each story's with its page's link."""
+    out = []
+    for entry in entries:
+        page = None if entry.failure else _page(entry.id, pages)
+        out.append(entry if page is None else dataclasses.replace(entry, page=link(folder, page)))
+    return out
+
+
+def _page(story_id: str, pages: tuple[Path, bool]) -> Path | None:
+    root, only_existing = pages
+    page = StoryPages(root).path(story_id, ".html")
+    return None if only_existing and not page.is_file() else page
 
 
 @dataclass(frozen=True)
