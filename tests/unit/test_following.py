@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import feedparser
@@ -17,7 +18,7 @@ import pytest
 from summarize.output.feed import FeedEntry, entry_id, render_feed
 from summarize.output.story import render_story_page
 from summarize.run.following import NightStory, timeline_entry
-from summarize.run.store import ClusterResult
+from summarize.run.store import ClusterResult, StoryPages
 
 from ..helpers import records, run_cli
 from ..story_inbox import NIGHT1, NIGHT2, NIGHT3_LATER
@@ -285,3 +286,21 @@ def test_a_night_whose_briefing_lists_where_sources_differ_shows_it_on_the_page(
     page = render_story_page(data, {"feed": "../feed.xml", "briefings": {}, "nights": {}})
     assert "Sources differ" in page
     assert "About 3,000 people fled. (Island Times); Some 2,500 people fled. (Valley Wire)" in page
+
+
+def test_two_runs_updating_the_pages_of_one_root_take_turns(tmp_path):
+    """A backfill night beside the nightly run: the second waits for the first's pages, so
+    neither's timeline entry is lost (each reads the pages the other wrote)."""
+    order: list[str] = []
+
+    def second() -> None:
+        with StoryPages(tmp_path).updating():
+            order.append("second")
+
+    with StoryPages(tmp_path).updating():
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        order.append("first")
+    thread.join(30)
+    assert order == ["first", "second"]

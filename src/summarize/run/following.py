@@ -119,14 +119,15 @@ def follow_night(
     started = time.perf_counter()
     pages = StoryPages(root)
     written: list[Path] = []
-    for story in stories:
-        entry = timeline_entry(story, night, output_dir, root)
-        data = merged_page(pages.load(story.id), story, entry)
-        written += pages.save(story.id, data, render_story_page(data, page_links(root, data)))
-    make_durable(written)
+    with pages.updating():
+        for story in stories:
+            entry = timeline_entry(story, night, output_dir, root)
+            data = merged_page(pages.load(story.id), story, entry)
+            written += pages.save(story.id, data, render_story_page(data, page_links(root, data)))
+        make_durable(written)
+        if int(feed.get("nights", 0)) > 0:
+            write_feed(root, feed)
     count = len(written) // 2
-    if int(feed.get("nights", 0)) > 0:
-        write_feed(root, feed)
     log.info("%d story pages updated in %s, and %s (%.1f s)", count, pages.folder,
              FEED_NAME if int(feed.get("nights", 0)) > 0 else "no feed",
              time.perf_counter() - started)  # fmt: skip

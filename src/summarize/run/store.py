@@ -186,17 +186,20 @@ class RunLock:
 
     The kernel releases the lock when its holder dies, however it dies, so a lock left by a
     killed run never blocks the next one. Taking it writes nothing but an empty lock file.
+    With ``wait``, a second taker waits for the first to release it instead of failing: for
+    files that several runs update in turn (the story pages of one root).
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, wait: bool = False) -> None:
         self.path = Path(folder) / LOCK_NAME
+        self.wait = wait
         self._handle: int | None = None
 
     def acquire(self) -> RunLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
         except OSError as error:
             os.close(handle)
             if error.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
@@ -710,6 +713,11 @@ class StoryPages:
 
     def path(self, story_id: str, suffix: str) -> Path:
         return self.folder / f"{cluster_name(story_id)}{suffix}"
+
+    def updating(self) -> RunLock:
+        """Held while a run reads and replaces pages: two nights run into one root at once (a
+        backfill beside the nightly run) add their entries in turn, and neither is lost."""
+        return RunLock(self.folder, wait=True)
 
     def load(self, story_id: str) -> dict | None:
         """The story's page data, or None when it has none yet. A page that cannot be read
