@@ -216,34 +216,30 @@ def test_index_records_round_trip_through_json(vectors):
         StoryRecord.from_json({"id": "x"})
 
 
-def test_two_fires_in_different_towns_on_different_dates_become_two_stories(minilm):
+@pytest.mark.parametrize(
+    ("fires", "first", "second"),
+    [(TWO_FIRES, "brackwell-fire", "tolmere-fire"),
+     (LOWER_CASE_FIRES, "dunmore-fire", "tolmere-fire")],
+    ids=["names", "lower-case"],
+)  # fmt: skip
+def test_two_fires_in_different_towns_on_different_dates_become_two_stories(
+    minilm, fires, first, second
+):
     """Same kind, same words of the kind ("warehouse", "blaze", "firefighters"), different
     towns, people, figures and dates: two stories, each whole. The story-level check is what
-    tells them apart: without it the night's words glue them into one."""
-    records = NIGHT1 + TWO_FIRES
+    tells them apart: without it the night's words glue them into one. It reads what each
+    article names; lower-cased text (as Multi-News gives it) names no one that can be told from
+    a word, so there it reads the stories' words: what all six say of a warehouse fire weighs
+    nothing inside the story, and the towns, people and goods are left to part them."""
+    records = NIGHT1 + fires
     articles = loose(records)
     found = by_gold(StoryGrouper().group(articles, minilm, PunktSplitter()), records)
-    assert len(found["brackwell-fire"]) == len(found["tolmere-fire"]) == 1
-    assert found["brackwell-fire"] != found["tolmere-fire"]
+    assert len(found[first]) == len(found[second]) == 1
+    assert found[first] != found[second]
     glued = by_gold(
         StoryGrouper(split_below=None).group(articles, minilm, PunktSplitter()), records
     )
-    assert glued["brackwell-fire"] == glued["tolmere-fire"]
-
-
-def test_two_fires_told_in_lower_case_are_still_two_stories(minilm):
-    """Lower-cased text (as Multi-News gives it) names no one that can be told from a word, so
-    the check reads the stories' words instead: what all six articles say of a warehouse fire
-    weighs nothing inside the story, and the towns, people and goods are left to part them."""
-    records = NIGHT1 + LOWER_CASE_FIRES
-    articles = loose(records)
-    found = by_gold(StoryGrouper().group(articles, minilm, PunktSplitter()), records)
-    assert len(found["dunmore-fire"]) == len(found["tolmere-fire"]) == 1
-    assert found["dunmore-fire"] != found["tolmere-fire"]
-    glued = by_gold(
-        StoryGrouper(split_below=None).group(articles, minilm, PunktSplitter()), records
-    )
-    assert glued["dunmore-fire"] == glued["tolmere-fire"]
+    assert glued[first] == glued[second]
 
 
 @pytest.mark.parametrize(
