@@ -127,6 +127,30 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
             ("2.3 percent", "4.5 percent"),
         ),
         (
+            "The harbour board expects a surplus next year of $117 million.",
+            "The harbour board expects the surplus over the next 10 years to be $2.9 billion.",
+            "a number beside the other figure (ten years) that the first lacks: another scope",
+            ("$117 million", "$140 million"),
+        ),
+        (
+            "Some 36 children aged 5 to 7 in the county could not read.",
+            "In all, 56 children in the county could not read at the age of nine.",
+            "two ages beside the figures: children of different ages",
+            ("36", "48"),
+        ),
+        (
+            "The union represents about 143,000 workers at the Varn plant.",
+            "There are another 150,000 union workers at the Varn plant.",
+            "another 150,000 adds to a total, it does not state one",
+            ("143,000", "160,000"),
+        ),
+        (
+            "June 26 -- The dockers file an appeal with the Harlow court.",
+            "That appeal was rejected on June 23, and the dockers were given five days.",
+            "a date that governs nothing (a timeline entry) against the date of a rejection",
+            ("26", "28"),
+        ),
+        (
             "The crater lake formed some 15 million years ago.",
             "The crater lake formed between 12 million and 20 million years ago.",
             "a range's ends are not figures of their own",
@@ -138,6 +162,33 @@ def test_figures_that_do_not_dispute_each_other(text, other, why, changed):
     assert disputed(text, other) is None, why
     old, new = changed  # the same sentence with one figure changed does dispute it
     assert [f.text for f in disputed(text, text.replace(old, new))] == [old, new]
+
+
+def test_another_measure_beside_the_figure_does_not_hide_a_dispute():
+    """A coordinated second measure ("and wounded 70 others") is no scope of the first, and a
+    sentence-opening date with a time word before it still disputes one with the same verb."""
+    found = disputed(
+        "A bomb at the embassy in Tarnby killed 11 people.",
+        "A car bomb outside the embassy in Tarnby killed 10 people and wounded about 70 others.",
+    )
+    assert [f.text for f in found] == ["11", "10"]
+
+
+def test_the_word_that_governs_a_figure_is_in_its_own_clause():
+    """Across a comma or from a time word, no verb governs the figure: no governing word to
+    compare ("neighbourhoods, about 85%"), where "seized about 80%" has one."""
+    leads = [
+        f.lead
+        for text in (
+            "The army took 32 neighbourhoods, about 85% of the area.",
+            "Government forces seized about 80% of the city.",
+            "Today some 150,000 settlers live in the valley.",
+            "The appeal was rejected on June 23.",
+        )
+        for f in figures(text)
+        if f.value not in (32,)
+    ]
+    assert leads == [None, "seiz", None, "reject"]
 
 
 def test_two_outlets_with_two_figures_for_one_measure_are_listed_with_both(cluster):

@@ -130,6 +130,8 @@ _MONTHS = (
 _TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade"}
 _LOWER = {"more than", "over", "at least", "upwards of", "in excess of", "nearly", "almost"}
 _UPPER = {"less than", "fewer than", "under", "up to", "as many as", "at most", "no more than"}
+_INCREMENT_BEFORE = re.compile(r"\b(?:another|an additional|a further|an extra)\s*$")
+_INCREMENT_AFTER = {"more", "additional", "other", "extra", "further"}
 _SKIP = {
     "more",
     "than",
@@ -188,7 +190,8 @@ class Figure:
     """``percent``, ``money``, ``count``, ``year``, ``age``, ``day`` or ``duration``."""
     unit: frozenset[str]
     bound: str = "="
-    """``>=`` for "more than 300", ``<=`` for "up to 300", ``=`` otherwise."""
+    """``>=`` for "more than 300", ``<=`` for "up to 300", ``+`` for an increment ("another
+    300", "300 more"), ``=`` otherwise."""
     start: int = 0
     end: int = 0
     step: float = 1.0
@@ -209,6 +212,8 @@ class Figure:
         """Different values that no reading of the bounds reconciles."""
         if abs(self.value - other.value) < max(self.step, other.step):
             return False
+        if "+" in (self.bound, other.bound):
+            return False  # "another 150,000 workers" adds to a total, it does not state one
         low, high = sorted((self, other), key=lambda f: f.value)
         return not (low.bound == ">=" or high.bound == "<=")
 
@@ -238,6 +243,8 @@ def figures(text: str) -> list[Figure]:
                 bound = ">=" if phrase in _LOWER else "<="
                 start -= len(before) - before.rstrip().rfind(phrase)
                 break
+        if _INCREMENT_BEFORE.search(before) or (after and after[0] in _INCREMENT_AFTER):
+            bound = "+"
         written = text[start : match.end()].strip()
         lead = _lead(lowered[max(0, start - 60) : start])
         found.append(Figure(written, value, kind, unit, bound, start, match.end(), step, lead))
@@ -260,13 +267,33 @@ def _values(text: str) -> set[float]:
 
 
 def _lead(before: str) -> str | None:
-    """The stem of the nearest content word before a figure, within three words."""
+    """The stem of the nearest content word before a figure, within three words of its own
+    clause ("neighbourhoods, about 85%" has none); a time ("June", "today") governs nothing."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    for word in _WORD.findall(before)[::-1][:3]:
+    clause = _CLAUSE_END.split(before)[-1]
+    for word in _WORD.findall(clause)[::-1][:3]:
+        if word in _TIMES or word in ("today", "now", "yesterday"):
+            continue
         if word not in ENGLISH_STOP_WORDS and word not in _SKIP and len(word) > 2:
             return stem_word(word)
     return None
+
+
+_CLAUSE_END = re.compile(r"[;:()\[\]\"“”]|,(?!\d)|\s[-–—]{1,2}\s|--")
+"""Where a figure's clause ends: punctuation between phrases (not a thousands separator)."""
+
+
+_PHRASE_END = re.compile(rf"{_CLAUSE_END.pattern}|\s(?:and|but|while|whereas)\s")
+"""Where a figure's own phrase ends: its clause, or a coordinated one ("killed 10 people and
+wounded 70 others": 70 is another measure, not the scope of the 10)."""
+
+
+def clause(text: str, figure: Figure, ends: re.Pattern[str] = _CLAUSE_END) -> tuple[int, int]:
+    """Where the clause of a figure starts and ends: between the punctuation around it."""
+    starts = [m.end() for m in ends.finditer(text, 0, figure.start)]
+    after = ends.search(text, figure.end)
+    return (starts[-1] if starts else 0), (after.start() if after else len(text))
 
 
 def _compound(lowered: str, match: re.Match[str]) -> bool:
@@ -419,7 +446,8 @@ class DisagreementFinder:
         found = [figures(s.text) for s in sentences]
         # only pairs that could disagree: both with figures, or one denying (cheap to rule out)
         counted = np.array([bool(f) for f in found])
-        pairs = (similarity >= self.topic_threshold) & counted[:, None] & counted[None, :]
+        low = self.topic_threshold if self.paraphrases else self.threshold
+        pairs = (similarity >= low) & counted[:, None] & counted[None, :]
         if self.denials:
             denied = np.array([_negated(s.text) for s in sentences])
             pairs |= (similarity >= self.threshold) & (denied[:, None] != denied[None, :])
@@ -436,7 +464,8 @@ class DisagreementFinder:
             if conflict is not None:
                 pair = (_Node(i, conflict[0]), _Node(j, conflict[1]))
                 window_a, window_b = self._context(a, conflict[0]), self._context(b, conflict[1])
-                if not (_names_agree(window_a, b) and _names_agree(window_b, a)):
+                if not (_names_agree(a, conflict[0], window_a, b)
+                        and _names_agree(b, conflict[1], window_b, a)):  # fmt: skip
                     continue  # another place, party or event ("in Corrin Bay")
                 near = _dice(_plain_words(window_a), _plain_words(window_b))
                 if close and near >= self.min_shared:
@@ -581,7 +610,6 @@ def _conflict(
     """
     words, other_words = content_words(text), content_words(other)
     values, other_values = _values(text), _values(other)
-    years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
     found = [
         (f, g)
         for f in mine
@@ -597,20 +625,43 @@ def _conflict(
     f, g = found[0]
     if f.lead is not None and g.lead is not None and f.lead != g.lead:
         return None
+    if f.kind in ("day", "year") and (f.lead is None) != (g.lead is None):
+        return None  # "denied on June 23" and "June 26 -- relatives file": which event?
+    if _unshared_beside(text, f, other_values) or _unshared_beside(other, g, values):
+        return None
+    years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
     if f.kind == "year":
         return (f, g) if years - {f.text[-4:]} == other_years - {g.text[-4:]} else None
     return (f, g) if years == other_years else None
+
+
+def _unshared_beside(text: str, figure: Figure, other_values: set[float]) -> bool:
+    """Whether the figure's own phrase holds another number that the other sentence lacks:
+    a base ("36 of 72,000 people"), a period ("over the next 10 years"), a second count
+    ("in 150 settlements"): it measures within another scope than the other's figure."""
+    start, end = clause(text, figure, _PHRASE_END)
+    return any(
+        _value(match)[0] not in other_values
+        for match in _FIGURE.finditer(text, start, end)
+        if not figure.start <= match.start() < figure.end
+    )
 
 
 _TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 """Capitalised, but times, not names: a count "as of" another day is listed with its day."""
 
 
-def _names_agree(window: str, other: str) -> bool:
-    """Whether every name (a capitalised word, not opening the window) of the window is a
-    word of the other sentence: "of America's electricity" is not "in Iowa"."""
+def _names_agree(text: str, figure: Figure, window: str, other: str) -> bool:
+    """Whether every name (a capitalised word, not opening the sentence or the window) of the
+    figure's window and of its phrase is a word of the other sentence: "of America's
+    electricity" is not "in Iowa", "settlers live in the West Bank and Gaza" not "in the West
+    Bank"."""
+    start, end = clause(text, figure)
     words = set(re.findall(r"[a-z]+", other.lower()))
-    names = {n.lower() for n in re.findall(r"(?<=\s)[A-Z][a-z]+", window)} - _TIMES
+    found = re.findall(r"(?<=\s)[A-Z][a-z]+", window) + re.findall(
+        r"(?<=\s)[A-Z][a-z]+", text[start:end]
+    )
+    names = {n.lower() for n in found} - _TIMES
     return names <= words
 
 
