@@ -83,7 +83,7 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
         ("85%", 85.0, "percent", [], "="),
         ("2012", 2012.0, "year", [], "="),
         ("$4.5 million", 4.5e6, "money", ["dollar"], "="),
-        ("45-year-old", 45.0, "age", [], "="),
+        ("45-year-old", 45.0, "age", ["said"], "="),
         ("more than three", 3.0, "count", ["sank", "ship"], ">="),
     ]
     dates = figures("On Dec. 12, 5 decades after March three, 30 juniors met in June 2012.")

@@ -33,7 +33,7 @@ variants are one sentence per source, first the sources whose sentence is in the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -130,7 +130,7 @@ _MONTHS = (
 _TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade"}
 _LOWER = {"more than", "over", "at least", "upwards of", "in excess of", "nearly", "almost"}
 _UPPER = {"less than", "fewer than", "under", "up to", "as many as", "at most", "no more than"}
-_INCREMENT_BEFORE = re.compile(r"\b(?:another|an additional|a further|an extra)\s*$")
+_INCREMENT_BEFORE = re.compile(r"\b(?:another|other|an additional|a further|an extra)\s*$")
 _INCREMENT_AFTER = {"more", "additional", "other", "extra", "further"}
 _SKIP = {
     "more",
@@ -175,6 +175,8 @@ _WORD = re.compile(r"[a-z]+")
 _RANGE_BEFORE = re.compile(
     r"\d\s*(?:%|percent|per cent|thousand|million|billion|trillion)?\s*(?:to|-|–|and|or)\s*[$£€]?$"
 )
+_RATIO_BEFORE = re.compile(r"(?:\d|\bone|\ba)\s+(?:in|out of|of every|of each)\s+$")
+_RATIO_AFTER = re.compile(r"\s+(?:in|out of|of every|of each)\s+(?:\d|every\b)")
 _YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
 _RANGE_AFTER = re.compile(r"\s*(?:%|percent|per cent)?\s*(?:to|-|–|and|or)\s*[$£€]?\d")
 
@@ -204,8 +206,10 @@ class Figure:
         """Whether the two could be figures for the same measure."""
         if self.kind != other.kind:
             return False
-        if self.kind in ("percent", "year", "age"):
+        if self.kind in ("percent", "year"):
             return True
+        if self.kind == "age":  # a 9-year-old girl and a 36-year-old man are two people
+            return not (self.unit and other.unit) or bool(self.unit & other.unit)
         return bool(self.unit & other.unit)
 
     def conflicts(self, other: Figure) -> bool:
@@ -232,6 +236,8 @@ def figures(text: str) -> list[Figure]:
         before = lowered[max(0, match.start() - 30) : match.start()]
         if _RANGE_BEFORE.search(before) or _RANGE_AFTER.match(lowered, match.end()):
             continue  # an end of a range ("170 to 190 pounds") is no figure of its own
+        if _RATIO_BEFORE.search(before) or _RATIO_AFTER.match(lowered, match.end()):
+            continue  # a term of a rate ("one in 10 children", "5 of every 10,000")
         after = _words_after(lowered, match.end(), 4)
         kind, unit = _kind(match, number, before, after)
         if kind is None:
@@ -323,7 +329,7 @@ def _kind(
     if match.group("percent"):
         return "percent", frozenset()
     if match.group("age") or re.search(r"\b(aged?)\s*$", before):
-        return "age", frozenset()
+        return "age", frozenset(stem_word(h) for h in _head(after))  # whose: "girl", "man"
     currency = (match.group("currency") or "").strip()
     if not currency and after and after[0] in _CURRENCY:
         currency = after[0]
@@ -365,7 +371,8 @@ _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _WHEN = re.compile(
     rf"\b(?:(?:on|by|since|as of|until) )?(?:{_WEEKDAY}(?: (?:morning|afternoon|evening|night))?"
     rf"|(?:{'|'.join(_MONTHS)})\.? \d{{1,2}}(?:, \d{{4}})?|\d{{1,2}} (?:{'|'.join(_MONTHS)})\b"
-    r"|yesterday|today|last night|in the (?:last|past) \d+ (?:hours|days))\b",
+    r"|yesterday|today|last night|in the (?:last|past) \d+ (?:hours|days)"
+    r"|(?:last|this|next) (?:year|month|week))\b",
     re.IGNORECASE,
 )
 
@@ -444,6 +451,7 @@ class DisagreementFinder:
         sources = np.array([document.source(s.article) for s in sentences])
         similarity = document.embeddings @ document.embeddings.T
         found = [figures(s.text) for s in sentences]
+        known = _names_of(s.text for s in sentences)
         # only pairs that could disagree: both with figures, or one denying (cheap to rule out)
         counted = np.array([bool(f) for f in found])
         low = self.topic_threshold if self.paraphrases else self.threshold
@@ -464,13 +472,17 @@ class DisagreementFinder:
             if conflict is not None:
                 pair = (_Node(i, conflict[0]), _Node(j, conflict[1]))
                 window_a, window_b = self._context(a, conflict[0]), self._context(b, conflict[1])
-                if not (_names_agree(a, conflict[0], window_a, b)
-                        and _names_agree(b, conflict[1], window_b, a)):  # fmt: skip
+                if not (_names_agree(a, conflict[0], window_a, b, known)
+                        and _names_agree(b, conflict[1], window_b, a, known)):  # fmt: skip
                     continue  # another place, party or event ("in Corrin Bay")
                 near = _dice(_plain_words(window_a), _plain_words(window_b))
                 if close and near >= self.min_shared:
                     edges.append(pair)
-                elif self.paraphrases and conflict[0].kind in _PARAPHRASED and near > 0:
+                elif (
+                    self.paraphrases
+                    and conflict[0].kind in _PARAPHRASED
+                    and _same_phrase(a, conflict[0], b, conflict[1], self.min_shared, known)
+                ):
                     loose.append(pair)
             elif (
                 self.denials
@@ -494,11 +506,11 @@ class DisagreementFinder:
         sentences: list[Sentence],
         encode: Callable[[list[str]], np.ndarray],
     ) -> list[tuple[_Node, _Node]]:
-        """The pairs whose figures' surrounding words say the same thing (a paraphrase)."""
+        """The pairs whose figures' own phrases say the same thing (a paraphrase)."""
         if not pairs:
             return []
         nodes = sorted({n for pair in pairs for n in pair}, key=lambda n: (n.row, n.figure.start))
-        texts = [self._context(sentences[n.row].text, n.figure) for n in nodes]
+        texts = [_phrase(sentences[n.row].text, n.figure) for n in nodes]
         vectors = encode(texts)
         place = {n: k for k, n in enumerate(nodes)}
         return [
@@ -629,10 +641,44 @@ def _conflict(
         return None  # "denied on June 23" and "June 26 -- relatives file": which event?
     if _unshared_beside(text, f, other_values) or _unshared_beside(other, g, values):
         return None
+    if _negative(text, f) != _negative(other, g):
+        return None  # "70 percent did not want a vote" is not "60 percent want one"
     years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
     if f.kind == "year":
         return (f, g) if years - {f.text[-4:]} == other_years - {g.text[-4:]} else None
     return (f, g) if years == other_years else None
+
+
+_NOT = re.compile(r"\b(?:not|no|never|none|nor|cannot)\b|n't\b", re.IGNORECASE)
+
+
+def _negative(text: str, figure: Figure) -> bool:
+    """Whether the figure's clause is negated ("did not want", "never")."""
+    start, end = clause(text, figure)
+    return bool(_NOT.search(text, start, figure.start) or _NOT.search(text, figure.end, end))
+
+
+def _phrase(text: str, figure: Figure) -> str:
+    """The figure's own phrase, the figure left out: what it states ("China has some 350
+    million smokers, and more than 400 million passive smokers" states "China has smokers")."""
+    start, end = clause(text, figure, _PHRASE_END)
+    return f"{text[start : figure.start]} {text[figure.end : end]}".strip()
+
+
+def _same_phrase(
+    a: str, fa: Figure, b: str, fb: Figure, min_shared: float, known: frozenset[str]
+) -> bool:
+    """Whether two figures' own phrases could state one fact in other sentences: ``min_shared``
+    of their content words in common, a name other than what is counted ("China has 350
+    million smokers", not "the bomb killed 247 people") and the same time, if any."""
+    phrase_a, phrase_b = _phrase(a, fa), _phrase(b, fb)
+    names = _names(a, *clause(a, fa, _PHRASE_END), known)
+    names |= _names(b, *clause(b, fb, _PHRASE_END), known)
+    return (
+        _dice(_plain_words(phrase_a), _plain_words(phrase_b)) >= min_shared
+        and any(stem_word(n) not in fa.unit | fb.unit for n in names)
+        and when(phrase_a) == when(phrase_b)
+    )
 
 
 def _unshared_beside(text: str, figure: Figure, other_values: set[float]) -> bool:
@@ -651,18 +697,27 @@ _TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "sat
 """Capitalised, but times, not names: a count "as of" another day is listed with its day."""
 
 
-def _names_agree(text: str, figure: Figure, window: str, other: str) -> bool:
-    """Whether every name (a capitalised word, not opening the sentence or the window) of the
-    figure's window and of its phrase is a word of the other sentence: "of America's
-    electricity" is not "in Iowa", "settlers live in the West Bank and Gaza" not "in the West
-    Bank"."""
-    start, end = clause(text, figure)
+def _names_agree(text: str, figure: Figure, window: str, other: str, known: frozenset[str]) -> bool:
+    """Whether every name of the figure's window and of its clause is a word of the other
+    sentence: "of America's electricity" is not "in Iowa", "settlers live in the West Bank and
+    Gaza" not "in the West Bank"."""
     words = set(re.findall(r"[a-z]+", other.lower()))
-    found = re.findall(r"(?<=\s)[A-Z][a-z]+", window) + re.findall(
-        r"(?<=\s)[A-Z][a-z]+", text[start:end]
-    )
-    names = {n.lower() for n in found} - _TIMES
+    names = _names(text, *clause(text, figure), known) | _names(window, 0, len(window), known)
     return names <= words
+
+
+def _names_of(texts: Iterable[str]) -> frozenset[str]:
+    """The cluster's names: words it writes capitalised where they do not open a sentence
+    (so that "China has ..." names China), but for times and stop words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    found = {m.group().lower() for t in texts for m in re.finditer(r"(?<=\s)[A-Z][a-z]+", t)}
+    return frozenset(found - _TIMES - ENGLISH_STOP_WORDS)
+
+
+def _names(text: str, start: int, end: int, known: frozenset[str]) -> set[str]:
+    """The names (of ``known``) a stretch of text writes capitalised."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", text[start:end])} & known
 
 
 def _any_conflict(mine: list[Figure], theirs: list[Figure]) -> bool:
