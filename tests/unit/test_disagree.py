@@ -145,6 +145,24 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
             ("143,000", "160,000"),
         ),
         (
+            "Some 19,000 pupils in Darnow cannot swim.",
+            "One in 10 pupils in Darnow cannot swim.",
+            "the terms of a rate are no counts",
+            ("19,000", "21,000"),
+        ),
+        (
+            "Some 60 percent of voters in Darnow want a second ballot.",
+            "Some 70 percent of voters in Darnow do not want a second ballot.",
+            "a negated clause states the opposite, not another figure for the same",
+            ("60 percent", "65 percent"),
+        ),
+        (
+            "A 36-year-old man was charged with the theft, police said.",
+            "The 9-year-old girl saw the theft, police said.",
+            "the ages of two people",
+            ("36-year-old", "38-year-old"),
+        ),
+        (
             "June 26 -- The dockers file an appeal with the Harlow court.",
             "That appeal was rejected on June 23, and the dockers were given five days.",
             "a date that governs nothing (a timeline entry) against the date of a rejection",
@@ -220,6 +238,20 @@ def test_different_measures_and_a_number_merely_shared_are_not_listed(cluster):
     )
     moved = dataclasses.replace(cluster, articles=(cluster.articles[0], elsewhere))
     assert summarizer().summarize(moved).disagreements == []
+
+
+def test_a_name_in_the_figures_clause_is_another_place(cluster):
+    """A name beyond the words around the figure but in its clause: another scope."""
+
+    def lede(place: str):
+        text = cluster.articles[1].text.replace(
+            "19 workers on Sunday,", f"19 workers on Sunday at its sister plant {place},"
+        )
+        tidewire = dataclasses.replace(cluster.articles[1], text=text)
+        return dataclasses.replace(cluster, articles=(cluster.articles[0], tidewire))
+
+    assert summarizer().summarize(lede("in Corrin")).disagreements == []
+    assert figures_of(summarizer().summarize(lede("in the north"))) == [[(0, "14"), (1, "19")]]
 
 
 def test_a_republished_copy_is_not_a_second_variant(cluster):
