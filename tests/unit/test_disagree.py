@@ -285,6 +285,30 @@ def test_a_denial_is_listed_with_both_sides():
     assert no_denials.summarize(Cluster(id="x", articles=articles, source="x")).disagreements == []
 
 
+def test_a_paraphrase_is_listed_by_the_figures_own_phrase():
+    """Two sentences that say more than the figure, and differently: the figures' own phrases
+    ("Kestrel County has ... registered voters") state one measure; two poll figures with
+    different predicates ("back the new bridge", "oppose the toll") do not."""
+    gazette = (
+        "Kestrel County has some 350,000 registered voters, and officials expect turnout at "
+        "the mayoral election to beat the record.",
+        "Some 60 percent of voters in Kestrel County back the new bridge, a poll found.",
+        "The mayoral election is the first since the county merged its two districts.",
+    )
+    tidewire = (
+        "Kestrel County has about 320,000 registered voters.",
+        "Some 45 percent of voters in Kestrel County oppose the toll, a poll for the council "
+        "found.",
+        "Candidates spent the weekend canvassing in the market towns of Kestrel County.",
+    )
+    articles = (article(0, "Kestrel Gazette", gazette), article(1, "Tidewire", tidewire))
+    cluster = Cluster(id="vote", articles=articles, source="x")
+    # TF-IDF fitted on two short articles puts both pairs of sentences at cosine 0.39
+    loose = summarizer(DisagreementFinder(paraphrases=True, topic_threshold=0.3))
+    assert figures_of(loose.summarize(cluster)) == [[(0, "350,000"), (1, "320,000")]]
+    assert summarizer().summarize(cluster).disagreements == []  # not a close statement
+
+
 def test_the_record_and_both_pages_show_the_section(cluster):
     briefing = summarizer().summarize(cluster)
     line, files = BriefingRenderer().render(briefing, cluster)
