@@ -121,6 +121,12 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
             ("212", "250"),
         ),
         (
+            "Some 54 percent of the harbour's pilots are over fifty.",
+            "Nearly 55 percent of the harbour's pilots are over fifty.",
+            "nearly 55 is a little under 55",
+            ("54 percent", "60 percent"),
+        ),
+        (
             "Only 2.3 percent of the harbour's pilots are women.",
             "Only 2 percent of the harbour's pilots are women.",
             "one is the other rounded",

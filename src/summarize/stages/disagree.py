@@ -128,8 +128,18 @@ _MONTHS = (
     "dec",
 )
 _TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade"}
-_LOWER = {"more than", "over", "at least", "upwards of", "in excess of", "nearly", "almost"}
-_UPPER = {"less than", "fewer than", "under", "up to", "as many as", "at most", "no more than"}
+_LOWER = {"more than", "over", "at least", "upwards of", "in excess of"}
+_UPPER = {
+    "less than",
+    "fewer than",
+    "under",
+    "up to",
+    "as many as",
+    "at most",
+    "no more than",
+    "nearly",  # nearly 55 is a little under 55: 54 agrees with it
+    "almost",
+}
 _INCREMENT_BEFORE = re.compile(r"\b(?:another|other|an additional|a further|an extra)\s*$")
 _INCREMENT_AFTER = {"more", "additional", "other", "extra", "further"}
 _SKIP = {
