@@ -199,7 +199,7 @@ def test_another_measure_beside_the_figure_does_not_hide_a_dispute():
 
 
 def test_the_word_that_governs_a_figure_is_in_its_own_clause():
-    """Across a comma or from a time word, no verb governs the figure: no governing word to
+    """Across a comma, and in a time word, no verb governs the figure: no governing word to
     compare ("neighbourhoods, about 85%"), where "seized about 80%" has one."""
     leads = [
         f.lead
@@ -212,7 +212,12 @@ def test_the_word_that_governs_a_figure_is_in_its_own_clause():
         for f in figures(text)
         if f.value not in (32,)
     ]
-    assert leads == [None, "seiz", None, "reject"]
+    assert leads == [set(), {"forc", "seiz"}, set(), {"reject"}]
+    # a governing word in common is enough: "was crowned queen" and "won the crown"
+    crowned = disputed(
+        "She was crowned queen June 11 in Darnow.", "She won the crown June 13 in Darnow."
+    )
+    assert [f.text for f in crowned] == ["11", "13"]
 
 
 def test_two_outlets_with_two_figures_for_one_measure_are_listed_with_both(cluster):

@@ -209,8 +209,9 @@ class Figure:
     step: float = 1.0
     """The value of the last digit written (0.1 for "2.3%", a million for "3 million"): two
     figures closer than that may be one rounded ("2.3 percent" and "2 percent")."""
-    lead: str | None = None
-    """The stem of the word that governs the figure ("killed 14", "sickened 300"), if near."""
+    lead: frozenset[str] = frozenset()
+    """The stems of the words that may govern the figure ("killed 14", "was crowned queen
+    June 11"): the content words among the three words before it in its clause."""
 
     def aligns(self, other: Figure) -> bool:
         """Whether the two could be figures for the same measure."""
@@ -282,20 +283,19 @@ def _values(text: str) -> set[float]:
     return {_value(match)[0] for match in _FIGURE.finditer(text)}
 
 
-def _lead(before: str) -> str | None:
-    """The stem of the nearest content word before a figure, within three words of its own
-    clause ("neighbourhoods, about 85%" has none); a time ("June", "today") governs nothing."""
+def _lead(before: str) -> frozenset[str]:
+    """The stems of the content words among the three words before a figure in its own clause
+    ("neighbourhoods, about 85%" has none); a time ("June", "today") governs nothing."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     clause = _CLAUSE_END.split(before)[-1]
-    for word in _WORD.findall(clause)[::-1][:3]:
-        if word in _TIMES or word in ("today", "now", "yesterday"):
-            continue
-        if word not in ENGLISH_STOP_WORDS and word not in _SKIP and len(word) > 2:
-            return stem_word(word)
-    return None
+    words = [w for w in _WORD.findall(clause) if w not in _TIMES and w not in _NOW][-3:]
+    return frozenset(
+        stem_word(w) for w in words if w not in ENGLISH_STOP_WORDS and w not in _SKIP and len(w) > 2
+    )
 
 
+_NOW = {"today", "now", "yesterday"}
 _CLAUSE_END = re.compile(r"[;:()\[\]\"“”]|,(?!\d)|\s[-–—]{1,2}\s|--")
 """Where a figure's clause ends: punctuation between phrases (not a thousands separator)."""
 
@@ -645,10 +645,14 @@ def _conflict(
     if len(found) != 1:
         return None
     f, g = found[0]
-    if f.lead is not None and g.lead is not None and f.lead != g.lead:
+    if f.kind in ("day", "year"):
+        # before a date stand mostly a place or a preposition ("in southern Norway in
+        # February 1943"), not what it dates; but a date with nothing before it (a timeline's
+        # "June 26 -- relatives file") is not that of "denied on June 23"
+        if bool(f.lead) != bool(g.lead):
+            return None
+    elif f.lead and g.lead and not f.lead & g.lead:
         return None
-    if f.kind in ("day", "year") and (f.lead is None) != (g.lead is None):
-        return None  # "denied on June 23" and "June 26 -- relatives file": which event?
     if _unshared_beside(text, f, other_values) or _unshared_beside(other, g, values):
         return None
     if _negative(text, f) != _negative(other, g):
@@ -663,9 +667,9 @@ _NOT = re.compile(r"\b(?:not|no|never|none|nor|cannot)\b|n't\b", re.IGNORECASE)
 
 
 def _negative(text: str, figure: Figure) -> bool:
-    """Whether the figure's clause is negated ("did not want", "never")."""
-    start, end = clause(text, figure)
-    return bool(_NOT.search(text, start, figure.start) or _NOT.search(text, figure.end, end))
+    """Whether the sentence of the figure is negated ("did not want", "never"), the figure's
+    own bound ("no more than") aside: the whole sentence, as a comma moves a clause's end."""
+    return bool(_NOT.search(text, 0, figure.start) or _NOT.search(text, figure.end))
 
 
 def _phrase(text: str, figure: Figure) -> str:
@@ -708,11 +712,13 @@ _TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "sat
 
 
 def _names_agree(text: str, figure: Figure, window: str, other: str, known: frozenset[str]) -> bool:
-    """Whether every name of the figure's window and of its clause is a word of the other
-    sentence: "of America's electricity" is not "in Iowa", "settlers live in the West Bank and
-    Gaza" not "in the West Bank"."""
+    """Whether every name of the figure's window and of the rest of its clause (what
+    qualifies it: where, of what) is a word of the other sentence: "of America's
+    electricity" is not "in Iowa", "settlers live in the West Bank and Gaza" not "in the West
+    Bank"."""
     words = set(re.findall(r"[a-z]+", other.lower()))
-    names = _names(text, *clause(text, figure), known) | _names(window, 0, len(window), known)
+    end = clause(text, figure)[1]
+    names = _names(text, figure.end, end, known) | _names(window, 0, len(window), known)
     return names <= words
 
 
