@@ -169,6 +169,12 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
             ("36-year-old", "38-year-old"),
         ),
         (
+            "That explosion killed a guard and injured 111 people at the Varn depot.",
+            "Nine people were injured in those explosions at the Varn depot.",
+            "each points back to explosions of its own article: one, and several",
+            ("111", "130"),
+        ),
+        (
             "June 26 -- The dockers file an appeal with the Harlow court.",
             "That appeal was rejected on June 23, and the dockers were given five days.",
             "a date that governs nothing (a timeline entry) against the date of a rejection",

@@ -657,6 +657,8 @@ def _conflict(
         return None
     if _negative(text, f) != _negative(other, g):
         return None  # "70 percent did not want a vote" is not "60 percent want one"
+    if _referents(text) != _referents(other):
+        return None  # "that explosion" and "those explosions": which ones, each article knows
     years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
     if f.kind == "year":
         return (f, g) if years - {f.text[-4:]} == other_years - {g.text[-4:]} else None
@@ -670,6 +672,25 @@ def _negative(text: str, figure: Figure) -> bool:
     """Whether the sentence of the figure is negated ("did not want", "never"), the figure's
     own bound ("no more than") aside: the whole sentence, as a comma moves a clause's end."""
     return bool(_NOT.search(text, 0, figure.start) or _NOT.search(text, figure.end))
+
+
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these|those)\s+([a-z]+)|^that\s+([a-z]+)", re.IGNORECASE)
+
+
+def _referents(text: str) -> set[str]:
+    """What a sentence points back to ("those explosions", "this plant"): something its own
+    article said before, which another article's sentence cannot be known to share."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    found = set()
+    for match in _DEMONSTRATIVE.finditer(text):
+        noun = (match.group(1) or match.group(2)).lower()
+        if noun not in ENGLISH_STOP_WORDS and noun not in _TIMES and noun not in _TIME_WORDS:
+            found.add(match.group().lower())
+    return found
+
+
+_TIME_WORDS = {*_TIME_UNITS, *(f"{u}s" for u in _TIME_UNITS), "morning", "evening", "time"}
 
 
 def _phrase(text: str, figure: Figure) -> str:
