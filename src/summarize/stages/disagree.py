@@ -630,16 +630,16 @@ def _conflict(
     sentences must name the same years, but for the disputed one ("40 accidents in the 2003-2004
     season" is not "24 accidents this year").
     """
+    found = [(f, g) for f in mine for g in theirs if f.aligns(g) and f.conflicts(g)]
+    if not found:  # most pairs of sentences: cheap to rule out
+        return None
     words, other_words = content_words(text), content_words(other)
     values, other_values = _values(text), _values(other)
     found = [
         (f, g)
-        for f in mine
+        for f, g in found
         if f.value not in other_values
-        for g in theirs
-        if g.value not in values
-        and f.aligns(g)
-        and f.conflicts(g)
+        and g.value not in values
         and (f.kind != "count" or (f.unit <= other_words and g.unit <= words))
     ]
     if len(found) != 1:
