@@ -219,9 +219,10 @@ def test_the_word_that_governs_a_figure_is_in_its_own_clause():
         if f.value not in (32,)
     ]
     assert leads == [set(), {"forc", "seiz"}, set(), {"reject"}]
-    # a governing word in common is enough: "was crowned queen" and "won the crown"
+    # a governing word in common is enough: "was sworn in as mayor", "took the oath as mayor"
     crowned = disputed(
-        "She was crowned queen June 11 in Darnow.", "She won the crown June 13 in Darnow."
+        "She was sworn in as mayor June 11 in Darnow.",
+        "She took the oath as mayor June 13 in Darnow.",
     )
     assert [f.text for f in crowned] == ["11", "13"]
 

@@ -210,8 +210,8 @@ class Figure:
     """The value of the last digit written (0.1 for "2.3%", a million for "3 million"): two
     figures closer than that may be one rounded ("2.3 percent" and "2 percent")."""
     lead: frozenset[str] = frozenset()
-    """The stems of the words that may govern the figure ("killed 14", "was crowned queen
-    June 11"): the content words among the three words before it in its clause."""
+    """The stems of the words that may govern the figure ("killed 14", "was sworn in as
+    mayor June 11"): the content words among the three words before it in its clause."""
 
     def aligns(self, other: Figure) -> bool:
         """Whether the two could be figures for the same measure."""
@@ -646,7 +646,7 @@ def _conflict(
         return None
     f, g = found[0]
     if f.kind in ("day", "year"):
-        # before a date stand mostly a place or a preposition ("in southern Norway in
+        # before a date stand mostly a place or a preposition ("in the north of the valley in
         # February 1943"), not what it dates; but a date with nothing before it (a timeline's
         # "June 26 -- relatives file") is not that of "denied on June 23"
         if bool(f.lead) != bool(g.lead):
@@ -694,8 +694,9 @@ _TIME_WORDS = {*_TIME_UNITS, *(f"{u}s" for u in _TIME_UNITS), "morning", "evenin
 
 
 def _phrase(text: str, figure: Figure) -> str:
-    """The figure's own phrase, the figure left out: what it states ("China has some 350
-    million smokers, and more than 400 million passive smokers" states "China has smokers")."""
+    """The figure's own phrase, the figure left out: what it states ("Kestrel County has
+    some 350,000 registered voters, and officials expect a record turnout" states "Kestrel
+    County has registered voters")."""
     start, end = clause(text, figure, _PHRASE_END)
     return f"{text[start : figure.start]} {text[figure.end : end]}".strip()
 
@@ -704,8 +705,8 @@ def _same_phrase(
     a: str, fa: Figure, b: str, fb: Figure, min_shared: float, known: frozenset[str]
 ) -> bool:
     """Whether two figures' own phrases could state one fact in other sentences: ``min_shared``
-    of their content words in common, a name other than what is counted ("China has 350
-    million smokers", not "the bomb killed 247 people") and the same time, if any."""
+    of their content words in common, a name other than what is counted ("Kestrel County has
+    350,000 registered voters", not "the blast injured 30 people") and the same time, if any."""
     phrase_a, phrase_b = _phrase(a, fa), _phrase(b, fb)
     names = _names(a, *clause(a, fa, _PHRASE_END), known)
     names |= _names(b, *clause(b, fb, _PHRASE_END), known)
@@ -735,8 +736,8 @@ _TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "sat
 def _names_agree(text: str, figure: Figure, window: str, other: str, known: frozenset[str]) -> bool:
     """Whether every name of the figure's window and of the rest of its clause (what
     qualifies it: where, of what) is a word of the other sentence: "of America's
-    electricity" is not "in Iowa", "settlers live in the West Bank and Gaza" not "in the West
-    Bank"."""
+    electricity" is not "in Iowa", "workers at its plants in Harlow and Corrin" not "at its
+    plant in Harlow"."""
     words = set(re.findall(r"[a-z]+", other.lower()))
     end = clause(text, figure)[1]
     names = _names(text, figure.end, end, known) | _names(window, 0, len(window), known)
@@ -745,7 +746,7 @@ def _names_agree(text: str, figure: Figure, window: str, other: str, known: froz
 
 def _names_of(texts: Iterable[str]) -> frozenset[str]:
     """The cluster's names: words it writes capitalised where they do not open a sentence
-    (so that "China has ..." names China), but for times and stop words."""
+    (so that "Kestrel County has ..." names Kestrel), but for times and stop words."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     found = {m.group().lower() for t in texts for m in re.finditer(r"(?<=\s)[A-Z][a-z]+", t)}
