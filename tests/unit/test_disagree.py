@@ -175,6 +175,12 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
             ("111", "130"),
         ),
         (
+            "The council said 129 tenants were evicted in the latest round.",
+            "The council said 194 tenants are among the evicted families.",
+            "each qualifies its count in words the other lacks: two scopes",
+            ("129", "150"),
+        ),
+        (
             "June 26 -- The dockers file an appeal with the Harlow court.",
             "That appeal was rejected on June 23, and the dockers were given five days.",
             "a date that governs nothing (a timeline entry) against the date of a rejection",

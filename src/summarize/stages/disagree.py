@@ -10,14 +10,19 @@ a settled fact is disputed), so every test here is built to say no when in doubt
   count (the noun after a count, the currency, the time unit). Two figures can only disagree
   when kind and unit match, their values differ, and neither value appears among the other
   sentence's figures of that kind ("3 dead, 5 hurt" against "3 dead, 6 hurt" is about the
-  hurt, not the dead). Bounds are read: "more than 300" and "310" do not disagree.
+  hurt, not the dead). Bounds are read: "more than 300" and "310" do not disagree; "another
+  300" adds to a total and states none. The figures must also have the same scope: no other
+  number in one's phrase that the other sentence lacks ("over the next 10 years"), a
+  governing word in common ("destroys" is not "damages"), both negated or neither, the same
+  years and the same things pointed back to ("that blast", "those blasts").
 - **The same thing.** The two sentences must state the same fact apart from the figure: a
   close statement (cosine >= ``threshold`` and ``min_shared`` of their content words, figures
   left out, Dice) whose ``context_words`` words either side of the figures also share
   ``min_shared`` of their content words ("14 workers were taken to hospital" is not "19
   workers were evacuated"). With ``paraphrases``, also sentences on one topic (cosine >=
-  ``topic_threshold``) whose words around the figure say the same thing (cosine >=
-  ``context_threshold``, a content word in common); off by default. Two sentences that merely
+  ``topic_threshold``) whose figures' own phrases (the clause of each) say the same thing:
+  ``min_shared`` of their content words, cosine >= ``context_threshold``, a name other than
+  what is counted, the same time if any. Two sentences that merely
   share a number never qualify, and two different measures of one event differ in what they
   count.
 - **Sources.** A republished copy is its original (``Document.source_of``): a wire story and
@@ -655,6 +660,8 @@ def _conflict(
         return None
     if _unshared_beside(text, f, other_values) or _unshared_beside(other, g, values):
         return None
+    if not (_said_after(text, f) <= other_words or _said_after(other, g) <= words):
+        return None  # "were arrested in the latest sweep", "are among the arrested members"
     if _negative(text, f) != _negative(other, g):
         return None  # "70 percent did not want a vote" is not "60 percent want one"
     if _referents(text) != _referents(other):
@@ -691,6 +698,13 @@ def _referents(text: str) -> set[str]:
 
 
 _TIME_WORDS = {*_TIME_UNITS, *(f"{u}s" for u in _TIME_UNITS), "morning", "evening", "time"}
+
+
+def _said_after(text: str, figure: Figure) -> frozenset[str]:
+    """What the figure's phrase says after it: what it counts, what happened, where; its time
+    aside (a count "as of" another day is listed with its day)."""
+    said = _WHEN.sub(" ", text[figure.end : clause(text, figure, _PHRASE_END)[1]])
+    return _plain_words(said) - _TIME_STEMS
 
 
 def _phrase(text: str, figure: Figure) -> str:
@@ -731,6 +745,7 @@ def _unshared_beside(text: str, figure: Figure, other_values: set[float]) -> boo
 
 _TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 """Capitalised, but times, not names: a count "as of" another day is listed with its day."""
+_TIME_STEMS = frozenset(stem_word(w) for w in _TIMES | _NOW)
 
 
 def _names_agree(text: str, figure: Figure, window: str, other: str, known: frozenset[str]) -> bool:
