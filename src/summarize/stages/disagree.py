@@ -411,9 +411,10 @@ class DisagreementFinder:
 
     ``threshold``/``min_shared``: a close statement (cosine, and Dice of content words with
     the figures left out, also of the ``context_words`` words either side of each figure).
-    ``paraphrases``: also accept sentences on one topic (``topic_threshold``) whose words
-    around the figures are close (``context_threshold``); off by default, as on dev clusters
-    it listed different facts only (``docs/disagreements.md``).
+    ``paraphrases``: also accept sentences on one topic (``topic_threshold``) whose figures'
+    own phrases state the same thing (``context_threshold``, and the module's rule); off by
+    default, as on 686 dev clusters it adds one item to the default's eight: too little to
+    measure it (``docs/disagreements.md``).
     ``denials``: also list a close statement that one source denies; off by default, as on
     dev clusters every one it listed was about something else (``docs/disagreements.md``).
 
@@ -506,7 +507,7 @@ class DisagreementFinder:
                 and not _any_conflict(found[i], found[j])
             ):
                 edges.append((_Node(i, None), _Node(j, None)))
-        edges += self._same_context(loose, sentences, encode)
+        edges += self._close_phrases(loose, sentences, encode)
         items = [
             item
             for nodes in _components(edges)
@@ -515,7 +516,7 @@ class DisagreementFinder:
         items.sort(key=lambda d: (not d.in_briefing, -len(d.variants)))
         return items
 
-    def _same_context(
+    def _close_phrases(
         self,
         pairs: list[tuple[_Node, _Node]],
         sentences: list[Sentence],
@@ -611,7 +612,7 @@ class IgnoreDisagreements:
 
 
 _PARAPHRASED = {"percent", "count", "money", "age"}
-"""Kinds a paraphrase may be matched on by its context; years, days and durations are too
+"""Kinds a paraphrase may be matched on by its phrase; years, days and durations are too
 often background ("since 2012", "on Friday") and must come in a close statement."""
 
 
