@@ -83,7 +83,7 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
         ("85%", 85.0, "percent", [], "="),
         ("2012", 2012.0, "year", [], "="),
         ("$4.5 million", 4.5e6, "money", ["dollar"], "="),
-        ("45-year-old", 45.0, "age", [], "="),
+        ("45-year-old", 45.0, "age", ["said"], "="),
         ("more than three", 3.0, "count", ["sank", "ship"], ">="),
     ]
     dates = figures("On Dec. 12, 5 decades after March three, 30 juniors met in June 2012.")
@@ -121,10 +121,70 @@ def test_figures_are_read_with_their_kind_unit_and_bound():
             ("212", "250"),
         ),
         (
+            "Some 54 percent of the harbour's pilots are over fifty.",
+            "Nearly 55 percent of the harbour's pilots are over fifty.",
+            "nearly 55 is a little under 55",
+            ("54 percent", "60 percent"),
+        ),
+        (
             "Only 2.3 percent of the harbour's pilots are women.",
             "Only 2 percent of the harbour's pilots are women.",
             "one is the other rounded",
             ("2.3 percent", "4.5 percent"),
+        ),
+        (
+            "The harbour board expects a surplus next year of $117 million.",
+            "The harbour board expects the surplus over the next 10 years to be $2.9 billion.",
+            "a number beside the other figure (ten years) that the first lacks: another scope",
+            ("$117 million", "$140 million"),
+        ),
+        (
+            "Some 36 children aged 5 to 7 in the county could not read.",
+            "In all, 56 children in the county could not read at the age of nine.",
+            "two ages beside the figures: children of different ages",
+            ("36", "48"),
+        ),
+        (
+            "The union represents about 143,000 workers at the Varn plant.",
+            "There are another 150,000 union workers at the Varn plant.",
+            "another 150,000 adds to a total, it does not state one",
+            ("143,000", "160,000"),
+        ),
+        (
+            "Some 19,000 pupils in Darnow cannot swim.",
+            "One in 10 pupils in Darnow cannot swim.",
+            "the terms of a rate are no counts",
+            ("19,000", "21,000"),
+        ),
+        (
+            "Some 60 percent of voters in Darnow want a second ballot.",
+            "Some 70 percent of voters in Darnow do not want a second ballot.",
+            "a negated clause states the opposite, not another figure for the same",
+            ("60 percent", "65 percent"),
+        ),
+        (
+            "A 36-year-old man was charged with the theft, police said.",
+            "The 9-year-old girl saw the theft, police said.",
+            "the ages of two people",
+            ("36-year-old", "38-year-old"),
+        ),
+        (
+            "That explosion killed a guard and injured 111 people at the Varn depot.",
+            "Nine people were injured in those explosions at the Varn depot.",
+            "each points back to explosions of its own article: one, and several",
+            ("111", "130"),
+        ),
+        (
+            "The council said 129 tenants were evicted in the latest round.",
+            "The council said 194 tenants are among the evicted families.",
+            "each qualifies its count in words the other lacks: two scopes",
+            ("129", "150"),
+        ),
+        (
+            "June 26 -- The dockers file an appeal with the Harlow court.",
+            "That appeal was rejected on June 23, and the dockers were given five days.",
+            "a date that governs nothing (a timeline entry) against the date of a rejection",
+            ("26", "28"),
         ),
         (
             "The crater lake formed some 15 million years ago.",
@@ -138,6 +198,39 @@ def test_figures_that_do_not_dispute_each_other(text, other, why, changed):
     assert disputed(text, other) is None, why
     old, new = changed  # the same sentence with one figure changed does dispute it
     assert [f.text for f in disputed(text, text.replace(old, new))] == [old, new]
+
+
+def test_another_measure_beside_the_figure_does_not_hide_a_dispute():
+    """A coordinated second measure ("and wounded 70 others") is no scope of the first, and a
+    sentence-opening date with a time word before it still disputes one with the same verb."""
+    found = disputed(
+        "A bomb at the embassy in Tarnby killed 11 people.",
+        "A car bomb outside the embassy in Tarnby killed 10 people and wounded about 70 others.",
+    )
+    assert [f.text for f in found] == ["11", "10"]
+
+
+def test_the_word_that_governs_a_figure_is_in_its_own_clause():
+    """Across a comma, and in a time word, no verb governs the figure: no governing word to
+    compare ("neighbourhoods, about 85%"), where "seized about 80%" has one."""
+    leads = [
+        f.lead
+        for text in (
+            "The army took 32 neighbourhoods, about 85% of the area.",
+            "Government forces seized about 80% of the city.",
+            "Today some 150,000 settlers live in the valley.",
+            "The appeal was rejected on June 23.",
+        )
+        for f in figures(text)
+        if f.value not in (32,)
+    ]
+    assert leads == [set(), {"forc", "seiz"}, set(), {"reject"}]
+    # a governing word in common is enough: "was sworn in as mayor", "took the oath as mayor"
+    crowned = disputed(
+        "She was sworn in as mayor June 11 in Darnow.",
+        "She took the oath as mayor June 13 in Darnow.",
+    )
+    assert [f.text for f in crowned] == ["11", "13"]
 
 
 def test_two_outlets_with_two_figures_for_one_measure_are_listed_with_both(cluster):
@@ -171,6 +264,20 @@ def test_different_measures_and_a_number_merely_shared_are_not_listed(cluster):
     assert summarizer().summarize(moved).disagreements == []
 
 
+def test_a_name_in_the_figures_clause_is_another_place(cluster):
+    """A name beyond the words around the figure but in its clause: another scope."""
+
+    def lede(place: str):
+        text = cluster.articles[1].text.replace(
+            "19 workers on Sunday,", f"19 workers on Sunday at its sister plant {place},"
+        )
+        tidewire = dataclasses.replace(cluster.articles[1], text=text)
+        return dataclasses.replace(cluster, articles=(cluster.articles[0], tidewire))
+
+    assert summarizer().summarize(lede("in Corrin")).disagreements == []
+    assert figures_of(summarizer().summarize(lede("in the north"))) == [[(0, "14"), (1, "19")]]
+
+
 def test_a_republished_copy_is_not_a_second_variant(cluster):
     """A copy of the Tidewire story, edited to another figure, still counts as Tidewire."""
     copy = dataclasses.replace(
@@ -200,6 +307,30 @@ def test_a_denial_is_listed_with_both_sides():
     assert figures_of(briefing) == [[(0, "states"), (1, "denies")]]
     no_denials = summarizer(DisagreementFinder(threshold=0.6))  # the default: not listed
     assert no_denials.summarize(Cluster(id="x", articles=articles, source="x")).disagreements == []
+
+
+def test_a_paraphrase_is_listed_by_the_figures_own_phrase():
+    """Two sentences that say more than the figure, and differently: the figures' own phrases
+    ("Kestrel County has ... registered voters") state one measure; two poll figures with
+    different predicates ("back the new bridge", "oppose the toll") do not."""
+    gazette = (
+        "Kestrel County has some 350,000 registered voters, and officials expect turnout at "
+        "the mayoral election to beat the record.",
+        "Some 60 percent of voters in Kestrel County back the new bridge, a poll found.",
+        "The mayoral election is the first since the county merged its two districts.",
+    )
+    tidewire = (
+        "Kestrel County has about 320,000 registered voters.",
+        "Some 45 percent of voters in Kestrel County oppose the toll, a poll for the council "
+        "found.",
+        "Candidates spent the weekend canvassing in the market towns of Kestrel County.",
+    )
+    articles = (article(0, "Kestrel Gazette", gazette), article(1, "Tidewire", tidewire))
+    cluster = Cluster(id="vote", articles=articles, source="x")
+    # TF-IDF fitted on two short articles puts both pairs of sentences at cosine 0.39
+    loose = summarizer(DisagreementFinder(paraphrases=True, topic_threshold=0.3))
+    assert figures_of(loose.summarize(cluster)) == [[(0, "350,000"), (1, "320,000")]]
+    assert summarizer().summarize(cluster).disagreements == []  # not a close statement
 
 
 def test_the_record_and_both_pages_show_the_section(cluster):

@@ -10,14 +10,19 @@ a settled fact is disputed), so every test here is built to say no when in doubt
   count (the noun after a count, the currency, the time unit). Two figures can only disagree
   when kind and unit match, their values differ, and neither value appears among the other
   sentence's figures of that kind ("3 dead, 5 hurt" against "3 dead, 6 hurt" is about the
-  hurt, not the dead). Bounds are read: "more than 300" and "310" do not disagree.
+  hurt, not the dead). Bounds are read: "more than 300" and "310" do not disagree; "another
+  300" adds to a total and states none. The figures must also have the same scope: no other
+  number in one's phrase that the other sentence lacks ("over the next 10 years"), a
+  governing word in common ("destroys" is not "damages"), both negated or neither, the same
+  years and the same things pointed back to ("that blast", "those blasts").
 - **The same thing.** The two sentences must state the same fact apart from the figure: a
   close statement (cosine >= ``threshold`` and ``min_shared`` of their content words, figures
   left out, Dice) whose ``context_words`` words either side of the figures also share
   ``min_shared`` of their content words ("14 workers were taken to hospital" is not "19
   workers were evacuated"). With ``paraphrases``, also sentences on one topic (cosine >=
-  ``topic_threshold``) whose words around the figure say the same thing (cosine >=
-  ``context_threshold``, a content word in common); off by default. Two sentences that merely
+  ``topic_threshold``) whose figures' own phrases (the clause of each) say the same thing:
+  ``min_shared`` of their content words, cosine >= ``context_threshold``, a name other than
+  what is counted, the same time if any. Two sentences that merely
   share a number never qualify, and two different measures of one event differ in what they
   count.
 - **Sources.** A republished copy is its original (``Document.source_of``): a wire story and
@@ -33,7 +38,7 @@ variants are one sentence per source, first the sources whose sentence is in the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -128,8 +133,20 @@ _MONTHS = (
     "dec",
 )
 _TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade"}
-_LOWER = {"more than", "over", "at least", "upwards of", "in excess of", "nearly", "almost"}
-_UPPER = {"less than", "fewer than", "under", "up to", "as many as", "at most", "no more than"}
+_LOWER = {"more than", "over", "at least", "upwards of", "in excess of"}
+_UPPER = {
+    "less than",
+    "fewer than",
+    "under",
+    "up to",
+    "as many as",
+    "at most",
+    "no more than",
+    "nearly",  # nearly 55 is a little under 55: 54 agrees with it
+    "almost",
+}
+_INCREMENT_BEFORE = re.compile(r"\b(?:another|other|an additional|a further|an extra)\s*$")
+_INCREMENT_AFTER = {"more", "additional", "other", "extra", "further"}
 _SKIP = {
     "more",
     "than",
@@ -173,6 +190,8 @@ _WORD = re.compile(r"[a-z]+")
 _RANGE_BEFORE = re.compile(
     r"\d\s*(?:%|percent|per cent|thousand|million|billion|trillion)?\s*(?:to|-|–|and|or)\s*[$£€]?$"
 )
+_RATIO_BEFORE = re.compile(r"(?:\d|\bone|\ba)\s+(?:in|out of|of every|of each)\s+$")
+_RATIO_AFTER = re.compile(r"\s+(?:in|out of|of every|of each)\s+(?:\d|every\b)")
 _YEAR = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
 _RANGE_AFTER = re.compile(r"\s*(?:%|percent|per cent)?\s*(?:to|-|–|and|or)\s*[$£€]?\d")
 
@@ -188,27 +207,33 @@ class Figure:
     """``percent``, ``money``, ``count``, ``year``, ``age``, ``day`` or ``duration``."""
     unit: frozenset[str]
     bound: str = "="
-    """``>=`` for "more than 300", ``<=`` for "up to 300", ``=`` otherwise."""
+    """``>=`` for "more than 300", ``<=`` for "up to 300", ``+`` for an increment ("another
+    300", "300 more"), ``=`` otherwise."""
     start: int = 0
     end: int = 0
     step: float = 1.0
     """The value of the last digit written (0.1 for "2.3%", a million for "3 million"): two
     figures closer than that may be one rounded ("2.3 percent" and "2 percent")."""
-    lead: str | None = None
-    """The stem of the word that governs the figure ("killed 14", "sickened 300"), if near."""
+    lead: frozenset[str] = frozenset()
+    """The stems of the words that may govern the figure ("killed 14", "was sworn in as
+    mayor June 11"): the content words among the three words before it in its clause."""
 
     def aligns(self, other: Figure) -> bool:
         """Whether the two could be figures for the same measure."""
         if self.kind != other.kind:
             return False
-        if self.kind in ("percent", "year", "age"):
+        if self.kind in ("percent", "year"):
             return True
+        if self.kind == "age":  # a 9-year-old girl and a 36-year-old man are two people
+            return not (self.unit and other.unit) or bool(self.unit & other.unit)
         return bool(self.unit & other.unit)
 
     def conflicts(self, other: Figure) -> bool:
         """Different values that no reading of the bounds reconciles."""
         if abs(self.value - other.value) < max(self.step, other.step):
             return False
+        if "+" in (self.bound, other.bound):
+            return False  # "another 150,000 workers" adds to a total, it does not state one
         low, high = sorted((self, other), key=lambda f: f.value)
         return not (low.bound == ">=" or high.bound == "<=")
 
@@ -227,6 +252,8 @@ def figures(text: str) -> list[Figure]:
         before = lowered[max(0, match.start() - 30) : match.start()]
         if _RANGE_BEFORE.search(before) or _RANGE_AFTER.match(lowered, match.end()):
             continue  # an end of a range ("170 to 190 pounds") is no figure of its own
+        if _RATIO_BEFORE.search(before) or _RATIO_AFTER.match(lowered, match.end()):
+            continue  # a term of a rate ("one in 10 children", "5 of every 10,000")
         after = _words_after(lowered, match.end(), 4)
         kind, unit = _kind(match, number, before, after)
         if kind is None:
@@ -238,6 +265,8 @@ def figures(text: str) -> list[Figure]:
                 bound = ">=" if phrase in _LOWER else "<="
                 start -= len(before) - before.rstrip().rfind(phrase)
                 break
+        if _INCREMENT_BEFORE.search(before) or (after and after[0] in _INCREMENT_AFTER):
+            bound = "+"
         written = text[start : match.end()].strip()
         lead = _lead(lowered[max(0, start - 60) : start])
         found.append(Figure(written, value, kind, unit, bound, start, match.end(), step, lead))
@@ -259,14 +288,33 @@ def _values(text: str) -> set[float]:
     return {_value(match)[0] for match in _FIGURE.finditer(text)}
 
 
-def _lead(before: str) -> str | None:
-    """The stem of the nearest content word before a figure, within three words."""
+def _lead(before: str) -> frozenset[str]:
+    """The stems of the content words among the three words before a figure in its own clause
+    ("neighbourhoods, about 85%" has none); a time ("June", "today") governs nothing."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    for word in _WORD.findall(before)[::-1][:3]:
-        if word not in ENGLISH_STOP_WORDS and word not in _SKIP and len(word) > 2:
-            return stem_word(word)
-    return None
+    clause = _CLAUSE_END.split(before)[-1]
+    words = [w for w in _WORD.findall(clause) if w not in _TIMES and w not in _NOW][-3:]
+    return frozenset(
+        stem_word(w) for w in words if w not in ENGLISH_STOP_WORDS and w not in _SKIP and len(w) > 2
+    )
+
+
+_NOW = {"today", "now", "yesterday"}
+_CLAUSE_END = re.compile(r"[;:()\[\]\"“”]|,(?!\d)|\s[-–—]{1,2}\s|--")
+"""Where a figure's clause ends: punctuation between phrases (not a thousands separator)."""
+
+
+_PHRASE_END = re.compile(rf"{_CLAUSE_END.pattern}|\s(?:and|but|while|whereas)\s")
+"""Where a figure's own phrase ends: its clause, or a coordinated one ("killed 10 people and
+wounded 70 others": 70 is another measure, not the scope of the 10)."""
+
+
+def clause(text: str, figure: Figure, ends: re.Pattern[str] = _CLAUSE_END) -> tuple[int, int]:
+    """Where the clause of a figure starts and ends: between the punctuation around it."""
+    starts = [m.end() for m in ends.finditer(text, 0, figure.start)]
+    after = ends.search(text, figure.end)
+    return (starts[-1] if starts else 0), (after.start() if after else len(text))
 
 
 def _compound(lowered: str, match: re.Match[str]) -> bool:
@@ -296,7 +344,7 @@ def _kind(
     if match.group("percent"):
         return "percent", frozenset()
     if match.group("age") or re.search(r"\b(aged?)\s*$", before):
-        return "age", frozenset()
+        return "age", frozenset(stem_word(h) for h in _head(after))  # whose: "girl", "man"
     currency = (match.group("currency") or "").strip()
     if not currency and after and after[0] in _CURRENCY:
         currency = after[0]
@@ -338,7 +386,8 @@ _WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _WHEN = re.compile(
     rf"\b(?:(?:on|by|since|as of|until) )?(?:{_WEEKDAY}(?: (?:morning|afternoon|evening|night))?"
     rf"|(?:{'|'.join(_MONTHS)})\.? \d{{1,2}}(?:, \d{{4}})?|\d{{1,2}} (?:{'|'.join(_MONTHS)})\b"
-    r"|yesterday|today|last night|in the (?:last|past) \d+ (?:hours|days))\b",
+    r"|yesterday|today|last night|in the (?:last|past) \d+ (?:hours|days)"
+    r"|(?:last|this|next) (?:year|month|week))\b",
     re.IGNORECASE,
 )
 
@@ -362,9 +411,10 @@ class DisagreementFinder:
 
     ``threshold``/``min_shared``: a close statement (cosine, and Dice of content words with
     the figures left out, also of the ``context_words`` words either side of each figure).
-    ``paraphrases``: also accept sentences on one topic (``topic_threshold``) whose words
-    around the figures are close (``context_threshold``); off by default, as on dev clusters
-    it listed different facts only (``docs/disagreements.md``).
+    ``paraphrases``: also accept sentences on one topic (``topic_threshold``) whose figures'
+    own phrases state the same thing (``context_threshold``, and the module's rule); off by
+    default, as on 686 dev clusters it adds one item to the default's eight: too little to
+    measure it (``docs/disagreements.md``).
     ``denials``: also list a close statement that one source denies; off by default, as on
     dev clusters every one it listed was about something else (``docs/disagreements.md``).
 
@@ -417,9 +467,11 @@ class DisagreementFinder:
         sources = np.array([document.source(s.article) for s in sentences])
         similarity = document.embeddings @ document.embeddings.T
         found = [figures(s.text) for s in sentences]
+        known = _names_of(s.text for s in sentences)
         # only pairs that could disagree: both with figures, or one denying (cheap to rule out)
         counted = np.array([bool(f) for f in found])
-        pairs = (similarity >= self.topic_threshold) & counted[:, None] & counted[None, :]
+        low = self.topic_threshold if self.paraphrases else self.threshold
+        pairs = (similarity >= low) & counted[:, None] & counted[None, :]
         if self.denials:
             denied = np.array([_negated(s.text) for s in sentences])
             pairs |= (similarity >= self.threshold) & (denied[:, None] != denied[None, :])
@@ -436,12 +488,17 @@ class DisagreementFinder:
             if conflict is not None:
                 pair = (_Node(i, conflict[0]), _Node(j, conflict[1]))
                 window_a, window_b = self._context(a, conflict[0]), self._context(b, conflict[1])
-                if not (_names_agree(window_a, b) and _names_agree(window_b, a)):
+                if not (_names_agree(a, conflict[0], window_a, b, known)
+                        and _names_agree(b, conflict[1], window_b, a, known)):  # fmt: skip
                     continue  # another place, party or event ("in Corrin Bay")
                 near = _dice(_plain_words(window_a), _plain_words(window_b))
                 if close and near >= self.min_shared:
                     edges.append(pair)
-                elif self.paraphrases and conflict[0].kind in _PARAPHRASED and near > 0:
+                elif (
+                    self.paraphrases
+                    and conflict[0].kind in _PARAPHRASED
+                    and _same_phrase(a, conflict[0], b, conflict[1], self.min_shared, known)
+                ):
                     loose.append(pair)
             elif (
                 self.denials
@@ -450,7 +507,7 @@ class DisagreementFinder:
                 and not _any_conflict(found[i], found[j])
             ):
                 edges.append((_Node(i, None), _Node(j, None)))
-        edges += self._same_context(loose, sentences, encode)
+        edges += self._close_phrases(loose, sentences, encode)
         items = [
             item
             for nodes in _components(edges)
@@ -459,17 +516,17 @@ class DisagreementFinder:
         items.sort(key=lambda d: (not d.in_briefing, -len(d.variants)))
         return items
 
-    def _same_context(
+    def _close_phrases(
         self,
         pairs: list[tuple[_Node, _Node]],
         sentences: list[Sentence],
         encode: Callable[[list[str]], np.ndarray],
     ) -> list[tuple[_Node, _Node]]:
-        """The pairs whose figures' surrounding words say the same thing (a paraphrase)."""
+        """The pairs whose figures' own phrases say the same thing (a paraphrase)."""
         if not pairs:
             return []
         nodes = sorted({n for pair in pairs for n in pair}, key=lambda n: (n.row, n.figure.start))
-        texts = [self._context(sentences[n.row].text, n.figure) for n in nodes]
+        texts = [_phrase(sentences[n.row].text, n.figure) for n in nodes]
         vectors = encode(texts)
         place = {n: k for k, n in enumerate(nodes)}
         return [
@@ -555,7 +612,7 @@ class IgnoreDisagreements:
 
 
 _PARAPHRASED = {"percent", "count", "money", "age"}
-"""Kinds a paraphrase may be matched on by its context; years, days and durations are too
+"""Kinds a paraphrase may be matched on by its phrase; years, days and durations are too
 often background ("since 2012", "on Friday") and must come in a close statement."""
 
 
@@ -579,39 +636,142 @@ def _conflict(
     sentences must name the same years, but for the disputed one ("40 accidents in the 2003-2004
     season" is not "24 accidents this year").
     """
+    found = [(f, g) for f in mine for g in theirs if f.aligns(g) and f.conflicts(g)]
+    if not found:  # most pairs of sentences: cheap to rule out
+        return None
     words, other_words = content_words(text), content_words(other)
     values, other_values = _values(text), _values(other)
-    years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
     found = [
         (f, g)
-        for f in mine
+        for f, g in found
         if f.value not in other_values
-        for g in theirs
-        if g.value not in values
-        and f.aligns(g)
-        and f.conflicts(g)
+        and g.value not in values
         and (f.kind != "count" or (f.unit <= other_words and g.unit <= words))
     ]
     if len(found) != 1:
         return None
     f, g = found[0]
-    if f.lead is not None and g.lead is not None and f.lead != g.lead:
+    if f.kind in ("day", "year"):
+        # before a date stand mostly a place or a preposition ("in the north of the valley in
+        # February 1943"), not what it dates; but a date with nothing before it (a timeline's
+        # "June 26 -- relatives file") is not that of "denied on June 23"
+        if bool(f.lead) != bool(g.lead):
+            return None
+    elif f.lead and g.lead and not f.lead & g.lead:
         return None
+    if _unshared_beside(text, f, other_values) or _unshared_beside(other, g, values):
+        return None
+    if not (_said_after(text, f) <= other_words or _said_after(other, g) <= words):
+        return None  # "were arrested in the latest sweep", "are among the arrested members"
+    if _negative(text, f) != _negative(other, g):
+        return None  # "70 percent did not want a vote" is not "60 percent want one"
+    if _referents(text) != _referents(other):
+        return None  # "that explosion" and "those explosions": which ones, each article knows
+    years, other_years = set(_YEAR.findall(text)), set(_YEAR.findall(other))
     if f.kind == "year":
         return (f, g) if years - {f.text[-4:]} == other_years - {g.text[-4:]} else None
     return (f, g) if years == other_years else None
 
 
+_NOT = re.compile(r"\b(?:not|no|never|none|nor|cannot)\b|n't\b", re.IGNORECASE)
+
+
+def _negative(text: str, figure: Figure) -> bool:
+    """Whether the sentence of the figure is negated ("did not want", "never"), the figure's
+    own bound ("no more than") aside: the whole sentence, as a comma moves a clause's end."""
+    return bool(_NOT.search(text, 0, figure.start) or _NOT.search(text, figure.end))
+
+
+_DEMONSTRATIVE = re.compile(r"\b(?:this|these|those)\s+([a-z]+)|^that\s+([a-z]+)", re.IGNORECASE)
+
+
+def _referents(text: str) -> set[str]:
+    """What a sentence points back to ("those explosions", "this plant"): something its own
+    article said before, which another article's sentence cannot be known to share."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    found = set()
+    for match in _DEMONSTRATIVE.finditer(text):
+        noun = (match.group(1) or match.group(2)).lower()
+        if noun not in ENGLISH_STOP_WORDS and noun not in _TIMES and noun not in _TIME_WORDS:
+            found.add(match.group().lower())
+    return found
+
+
+_TIME_WORDS = {*_TIME_UNITS, *(f"{u}s" for u in _TIME_UNITS), "morning", "evening", "time"}
+
+
+def _said_after(text: str, figure: Figure) -> frozenset[str]:
+    """What the figure's phrase says after it: what it counts, what happened, where; its time
+    aside (a count "as of" another day is listed with its day)."""
+    said = _WHEN.sub(" ", text[figure.end : clause(text, figure, _PHRASE_END)[1]])
+    return _plain_words(said) - _TIME_STEMS
+
+
+def _phrase(text: str, figure: Figure) -> str:
+    """The figure's own phrase, the figure left out: what it states ("Kestrel County has
+    some 350,000 registered voters, and officials expect a record turnout" states "Kestrel
+    County has registered voters")."""
+    start, end = clause(text, figure, _PHRASE_END)
+    return f"{text[start : figure.start]} {text[figure.end : end]}".strip()
+
+
+def _same_phrase(
+    a: str, fa: Figure, b: str, fb: Figure, min_shared: float, known: frozenset[str]
+) -> bool:
+    """Whether two figures' own phrases could state one fact in other sentences: ``min_shared``
+    of their content words in common, a name other than what is counted ("Kestrel County has
+    350,000 registered voters", not "the blast injured 30 people") and the same time, if any."""
+    phrase_a, phrase_b = _phrase(a, fa), _phrase(b, fb)
+    names = _names(a, *clause(a, fa, _PHRASE_END), known)
+    names |= _names(b, *clause(b, fb, _PHRASE_END), known)
+    return (
+        _dice(_plain_words(phrase_a), _plain_words(phrase_b)) >= min_shared
+        and any(stem_word(n) not in fa.unit | fb.unit for n in names)
+        and when(phrase_a) == when(phrase_b)
+    )
+
+
+def _unshared_beside(text: str, figure: Figure, other_values: set[float]) -> bool:
+    """Whether the figure's own phrase holds another number that the other sentence lacks:
+    a base ("36 of 72,000 people"), a period ("over the next 10 years"), a second count
+    ("in 150 settlements"): it measures within another scope than the other's figure."""
+    start, end = clause(text, figure, _PHRASE_END)
+    return any(
+        _value(match)[0] not in other_values
+        for match in _FIGURE.finditer(text, start, end)
+        if not figure.start <= match.start() < figure.end
+    )
+
+
 _TIMES = {*_MONTHS, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 """Capitalised, but times, not names: a count "as of" another day is listed with its day."""
+_TIME_STEMS = frozenset(stem_word(w) for w in _TIMES | _NOW)
 
 
-def _names_agree(window: str, other: str) -> bool:
-    """Whether every name (a capitalised word, not opening the window) of the window is a
-    word of the other sentence: "of America's electricity" is not "in Iowa"."""
+def _names_agree(text: str, figure: Figure, window: str, other: str, known: frozenset[str]) -> bool:
+    """Whether every name of the figure's window and of the rest of its clause (what
+    qualifies it: where, of what) is a word of the other sentence: "of America's
+    electricity" is not "in Iowa", "workers at its plants in Harlow and Corrin" not "at its
+    plant in Harlow"."""
     words = set(re.findall(r"[a-z]+", other.lower()))
-    names = {n.lower() for n in re.findall(r"(?<=\s)[A-Z][a-z]+", window)} - _TIMES
+    end = clause(text, figure)[1]
+    names = _names(text, figure.end, end, known) | _names(window, 0, len(window), known)
     return names <= words
+
+
+def _names_of(texts: Iterable[str]) -> frozenset[str]:
+    """The cluster's names: words it writes capitalised where they do not open a sentence
+    (so that "Kestrel County has ..." names Kestrel), but for times and stop words."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    found = {m.group().lower() for t in texts for m in re.finditer(r"(?<=\s)[A-Z][a-z]+", t)}
+    return frozenset(found - _TIMES - ENGLISH_STOP_WORDS)
+
+
+def _names(text: str, start: int, end: int, known: frozenset[str]) -> set[str]:
+    """The names (of ``known``) a stretch of text writes capitalised."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", text[start:end])} & known
 
 
 def _any_conflict(mine: list[Figure], theirs: list[Figure]) -> bool:
