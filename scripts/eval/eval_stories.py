@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from summarize.data import Article
+from summarize.run.stories import open_since
 from summarize.stages.clean.cleaner import BoilerplateCleaner
 from summarize.stages.embed import SentenceTransformerEmbedder
 from summarize.stages.group import (
@@ -237,10 +238,14 @@ def track(
     gold_all, predicted_all = [], []
     continued_stories = 0
     per_gold: dict[str, list[tuple[str, str, bool]]] = {}
+    stored: dict[tuple[str, str], LooseArticle] = {}  # the articles files of the nights so far
     for night, articles, gold, vectors in nights:
         stories = grouper.group_vectors(articles, vectors)
         digests = {a.id: digest(a.text) for a in articles}
-        linking = linker.link(stories, digests, night, records)
+        stored.update(((night, a.id), a) for a in articles)
+        since = open_since(night, linker.close_after_days)
+        window = {key: a for key, a in stored.items() if since <= key[0] <= night}
+        linking = linker.link(stories, digests, night, records, window)
         records.extend(linking.records)
         continued_stories += len(linking.continued)
         story_of = {a: s.id for s in linking.stories for a in s.articles}
