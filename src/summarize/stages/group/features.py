@@ -138,6 +138,17 @@ def word_vectors(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     return _tfidf(words, texts)
 
 
+def names_view(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The ``names`` view of ``texts`` as one batch, and per text whether it names someone or
+    something (a capitalised word inside a sentence; a number alone does not count)."""
+    names = TfidfVectorizer(
+        analyzer=names_and_numbers, sublinear_tf=True, dtype=np.float32, lowercase=False
+    )
+    matrix, terms = _tfidf(names, texts)
+    words_only = np.flatnonzero([any(c.isalpha() for c in term) for term in terms])
+    return matrix, matrix[:, words_only].getnnz(axis=1) > 0
+
+
 def _tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     try:
         matrix = vectorizer.fit_transform(texts)
@@ -164,12 +175,7 @@ class NightFeatures:
     def build(cls, articles: Sequence[LooseArticle], neural: np.ndarray) -> NightFeatures:
         texts = [worded(a) for a in articles]
         text, vocabulary = word_vectors(texts)
-        names = TfidfVectorizer(
-            analyzer=names_and_numbers, sublinear_tf=True, dtype=np.float32, lowercase=False
-        )
-        names_matrix, name_terms = _tfidf(names, texts)
-        words_only = np.flatnonzero([any(c.isalpha() for c in term) for term in name_terms])
-        named = names_matrix[:, words_only].getnnz(axis=1) > 0
+        names_matrix, named = names_view(texts)
         mentioned = [years(text) for text in texts]
         columns = np.fromiter((y - 1900 for m in mentioned for y in sorted(m)), dtype=np.int64)
         pointers = np.cumsum([0, *(len(m) for m in mentioned)])

@@ -44,8 +44,9 @@ import scipy.sparse as sp
 from sklearn.preprocessing import normalize
 
 from summarize.params import Constraint, Interval, check_params
-from summarize.stages.group.features import row_dots, word_vectors, worded
+from summarize.stages.group.features import names_view, row_dots, word_vectors, worded
 from summarize.stages.group.neighbours import nearest_of
+from summarize.stages.group.split import cut_anywhere
 from summarize.stages.group.stories import LooseArticle, Profile, Story
 
 CANDIDATES = 10
@@ -178,7 +179,8 @@ class StoryLinker:
     """Links tonight's stories to earlier ones (see the module docstring).
 
     ``threshold`` is the mean TF-IDF cosine of article pairs a story of tonight needs with an
-    earlier one, on the grouper's scale (the configuration sets it to the grouper's cut);
+    earlier one, on the grouper's scale, and ``split_below`` and ``split_min_part`` are the
+    grouper's story-level check (the configuration sets all three to the grouper's);
     ``profile_threshold`` and ``text_weight`` are the old rule's, for earlier stories whose
     articles are not at hand.
     """
@@ -187,6 +189,8 @@ class StoryLinker:
         "threshold": Interval(0, 1, closed="right"),
         "profile_threshold": Interval(0, 1, closed="right"),
         "text_weight": Interval(0, 1),
+        "split_below": Interval(0, 1, allow_none=True),
+        "split_min_part": Interval(1, integer=True),
         "close_after_days": Interval(0, integer=True),
     }
 
@@ -196,10 +200,14 @@ class StoryLinker:
         profile_threshold: float = 0.3,
         text_weight: float = 0.5,
         close_after_days: int = 7,
+        split_below: float | None = 0.25,
+        split_min_part: int = 2,
     ) -> None:
         self.threshold = threshold
         self.profile_threshold = profile_threshold
         self.text_weight = text_weight
+        self.split_below = split_below
+        self.split_min_part = split_min_part
         self.close_after_days = close_after_days
         check_params(self, "group.link")
 
@@ -221,16 +229,23 @@ class StoryLinker:
         earlier = earlier_stories(records, before=night)
         open_ = [e for e in earlier if _days(e.last_night, night) <= self.close_after_days]
         closed = [e.id for e in earlier if _days(e.last_night, night) > self.close_after_days]
-        scores = self._scores(stories, digests, night, open_, articles or {})
-        best: dict[int, tuple[int, tuple[int, float], float]] = {}  # -> (earlier, rank, score)
+        articles = articles or {}
+        scores = self._scores(stories, digests, night, open_, articles)
+        options: dict[int, list[tuple[tuple[int, float], int, float]]] = {}
         for (tonight, before), (kind, score, cut) in scores.items():
-            if kind != SHARED_ARTICLE and score < cut:
-                continue
-            # A shared article first, then the largest score relative to its rule's cut.
-            rank = (kind, score / cut)
-            held = best.get(tonight)
-            if held is None or (rank, -before) > (held[1], -held[0]):  # ties: first by id
-                best[tonight] = (before, rank, score)
+            if kind == SHARED_ARTICLE or score >= cut:
+                # A shared article first, then the largest score relative to its rule's cut.
+                options.setdefault(tonight, []).append(((kind, score / cut), before, score))
+        best: dict[int, tuple[int, tuple[int, float], float]] = {}  # -> (earlier, rank, score)
+        for tonight in sorted(options):
+            for rank, before, score in sorted(
+                options[tonight], key=lambda o: (-o[0][0], -o[0][1], o[1])
+            ):
+                if rank[0] == SHARED_ARTICLE or not self._two_events(
+                    [(night, a) for a in stories[tonight].articles], open_[before].seen, articles
+                ):
+                    best[tonight] = (before, rank, score)
+                    break
         parts: dict[int, list[int]] = {}
         for tonight in sorted(best):
             parts.setdefault(best[tonight][0], []).append(tonight)
@@ -321,6 +336,21 @@ class StoryLinker:
             [set(s.profile.terms) for s in stories], [set(e.profile.terms) for e in open_]
         )
         return candidates
+
+    def _two_events(
+        self,
+        tonight: list[tuple[str, str]],
+        earlier: Sequence[tuple[str, str]],
+        articles: Mapping[tuple[str, str], LooseArticle],
+    ) -> bool:
+        """Whether the grouper's story-level check would cut the two stories taken as one (two
+        events of one kind, told in the words of the kind); stories whose articles are not
+        all at hand, or a check turned off, say no."""
+        keys = [*tonight, *earlier]
+        if self.split_below is None or not all(k in articles for k in keys):
+            return False
+        names, named = names_view([worded(articles[k]) for k in keys])
+        return cut_anywhere(names, named, self.split_below, self.split_min_part)
 
     def _similarity(self, tonight: Profile, earlier: Profile) -> float:
         """The old rule: weighted cosine of centroids and of top terms; centroids of another
