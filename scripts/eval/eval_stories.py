@@ -19,7 +19,8 @@ writes (``--out``, JSON), per stream (mn1000, DUC 2006, ecb_dev, the mixed night
 4. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
    all nights with the final story ids as labels, beside the same grouper on all nights in one
    batch, the share of stories seen on several nights that kept one id, and the share of their
-   later nights that would get an update briefing.
+   later nights that would get an update briefing. The linker is given tonight's articles and
+   the open window's, as a nightly run gives it (``--link-thresholds``: again at other cuts).
 """
 
 from __future__ import annotations
@@ -275,10 +276,16 @@ def track(
 
 
 def tracking(
-    streams: Path, cleaner: BoilerplateCleaner, vectors: Vectors, grouper: StoryGrouper, when: str
+    streams: Path,
+    cleaner: BoilerplateCleaner,
+    vectors: Vectors,
+    grouper: StoryGrouper,
+    when: str,
+    linker: StoryLinker | None = None,
 ) -> dict[str, dict]:
     """``track`` on the three Multi-News nights and DUC 2007 A -> B, each beside the same
     grouper on all nights in one batch (BCubed over all nights either way)."""
+    linker = linker or StoryLinker()
     rows = {}
     for name, count in (("tracking", 3), ("duc2007", 2)):
         nights = []
@@ -286,7 +293,7 @@ def tracking(
             articles, gold = read_stream(streams / name / f"night{number}.jsonl", cleaner)
             opening = vectors.opening(f"{name}-night{number}", articles)
             nights.append((f"2026-01-{number:02d}", articles, gold, opening))
-        row = track(nights, grouper, StoryLinker())
+        row = track(nights, grouper, linker)
         merged = [a for night in nights for a in night[1]]
         stories = grouper.group_vectors(merged, np.vstack([night[3] for night in nights]))
         story_of = {a: s.id for s in stories for a in s.articles}
@@ -307,6 +314,9 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="also the 15,000-article dev stream")
     parser.add_argument("--only", nargs="*", default=None, help="only these variants")
     parser.add_argument("--tracking-only", action="store_true", help="only the tracking table")
+    parser.add_argument("--link-thresholds", nargs="*", type=float, default=[],
+                        help="tracking again with the linker's cut at each of these (a "
+                        "sensitivity check; the default cut is the grouper's)")  # fmt: skip
     parser.add_argument(
         "--dump-default",
         type=Path,
@@ -377,6 +387,9 @@ def main() -> None:
         results["variants"] = variants(streams, results["baseline"])
 
     after = tracking(args.streams, cleaner, vectors, StoryGrouper(), "after")
+    for cut in args.link_thresholds:
+        linker = StoryLinker(threshold=cut)
+        after.update(tracking(args.streams, cleaner, vectors, StoryGrouper(), f"cut {cut}", linker))
     results["tracking"] = {**before.get("tracking", {}), **after}
 
     if args.out:
