@@ -46,7 +46,7 @@ from sklearn.preprocessing import normalize
 from summarize.params import Constraint, Interval, check_params
 from summarize.stages.group.features import names_view, row_dots, word_vectors, worded
 from summarize.stages.group.neighbours import nearest_of
-from summarize.stages.group.split import cut_anywhere
+from summarize.stages.group.split import MAX_CHECKED, split_story
 from summarize.stages.group.stories import LooseArticle, Profile, Story
 
 CANDIDATES = 10
@@ -229,8 +229,8 @@ class StoryLinker:
         earlier = earlier_stories(records, before=night)
         open_ = [e for e in earlier if _days(e.last_night, night) <= self.close_after_days]
         closed = [e.id for e in earlier if _days(e.last_night, night) > self.close_after_days]
-        articles = articles or {}
-        scores = self._scores(stories, digests, night, open_, articles)
+        shared = _SharedText.build(stories, night, open_, articles or {})
+        scores = self._scores(stories, digests, open_, shared)
         options: dict[int, list[tuple[tuple[int, float], int, float]]] = {}
         for (tonight, before), (kind, score, cut) in scores.items():
             if kind == SHARED_ARTICLE or score >= cut:
@@ -238,11 +238,10 @@ class StoryLinker:
                 options.setdefault(tonight, []).append(((kind, score / cut), before, score))
         best: dict[int, tuple[int, tuple[int, float], float]] = {}  # -> (earlier, rank, score)
         for tonight in sorted(options):
-            for rank, before, score in sorted(
-                options[tonight], key=lambda o: (-o[0][0], -o[0][1], o[1])
-            ):
+            ranked = sorted(options[tonight], key=lambda o: (-o[0][0], -o[0][1], o[1]))
+            for rank, before, score in ranked:
                 if rank[0] == SHARED_ARTICLE or not self._two_events(
-                    [(night, a) for a in stories[tonight].articles], open_[before].seen, articles
+                    shared, stories[tonight], night, open_[before]
                 ):
                     best[tonight] = (before, rank, score)
                     break
@@ -280,16 +279,14 @@ class StoryLinker:
         self,
         stories: Sequence[Story],
         digests: Mapping[str, str],
-        night: str,
         open_: list[EarlierStory],
-        articles: Mapping[tuple[str, str], LooseArticle],
+        shared: _SharedText | None,
     ) -> dict[tuple[int, int], tuple[int, float, float]]:
         """Per candidate (tonight, earlier) pair: its kind of link, its score and the cut that
         score is held to (see the module docstring)."""
         if not stories or not open_:
             return {}
         candidates = self._candidates(stories, open_)
-        shared = _SharedText.build(stories, night, open_, articles)
         if shared is not None:
             candidates |= shared.candidates()
         pairs = sorted(candidates)
@@ -338,19 +335,21 @@ class StoryLinker:
         return candidates
 
     def _two_events(
-        self,
-        tonight: list[tuple[str, str]],
-        earlier: Sequence[tuple[str, str]],
-        articles: Mapping[tuple[str, str], LooseArticle],
+        self, shared: _SharedText | None, tonight: Story, night: str, earlier: EarlierStory
     ) -> bool:
         """Whether the grouper's story-level check would cut the two stories taken as one (two
         events of one kind, told in the words of the kind); stories whose articles are not
         all at hand, or a check turned off, say no."""
-        keys = [*tonight, *earlier]
-        if self.split_below is None or not all(k in articles for k in keys):
+        if self.split_below is None or shared is None or not earlier.seen:
             return False
-        names, named = names_view([worded(articles[k]) for k in keys])
-        return cut_anywhere(names, named, self.split_below, self.split_min_part)
+        if not all(key in shared.row for key in earlier.seen):
+            return False
+        rows = [shared.row[(night, a)] for a in tonight.articles]
+        rows += [shared.row[key] for key in earlier.seen]
+        if not 2 * self.split_min_part <= len(rows) <= MAX_CHECKED:
+            return False  # as ``split_story`` would say, without reading any names
+        names, named = shared.names()
+        return len(split_story(names, named, rows, self.split_below, self.split_min_part)) > 1
 
     def _similarity(self, tonight: Profile, earlier: Profile) -> float:
         """The old rule: weighted cosine of centroids and of top terms; centroids of another
@@ -363,18 +362,22 @@ class StoryLinker:
         return (1 - self.text_weight) * neural + self.text_weight * text
 
 
-@dataclass(frozen=True)
+@dataclass
 class _SharedText:
-    """Tonight's stories and the open earlier stories whose articles are all at hand, each as
-    the mean of its articles' unit TF-IDF rows in one space fitted on all those articles: the
-    dot product of two such means is the mean cosine of their article pairs (average link)."""
+    """Tonight's articles and those of the open earlier stories whose articles are all at hand,
+    as one batch (the grouper's views of them, had it seen them in one night). Each story is
+    the mean of its articles' unit TF-IDF rows: the dot product of two such means is the mean
+    cosine of their article pairs (average link)."""
 
+    texts: list[str]
+    row: dict[tuple[str, str], int]
+    """``(night, article id)`` -> its position in ``texts``."""
     means: sp.csr_matrix
     """Tonight's stories' rows first, then one row per covered earlier story."""
     tonight: int
     rows: dict[int, int]
     """Earlier story position -> its row in ``means``."""
-    vocabulary: np.ndarray
+    _names: tuple[sp.csr_matrix, np.ndarray] | None = None
 
     @classmethod
     def build(
@@ -385,20 +388,29 @@ class _SharedText:
         articles: Mapping[tuple[str, str], LooseArticle],
     ) -> _SharedText | None:
         tonight_keys = [[(night, a) for a in s.articles] for s in stories]
-        if not articles or any(k not in articles for keys in tonight_keys for k in keys):
+        if not stories or not open_ or not articles:
+            return None
+        if any(k not in articles for keys in tonight_keys for k in keys):
             return None
         covered = [e for e, story in enumerate(open_) if all(k in articles for k in story.seen)]
         members = tonight_keys + [list(open_[e].seen) for e in covered]
         keys = sorted({key for keys in members for key in keys})
         row = {key: n for n, key in enumerate(keys)}
-        matrix, vocabulary = word_vectors([worded(articles[key]) for key in keys])
+        texts = [worded(articles[key]) for key in keys]
+        matrix, _ = word_vectors(texts)
         owners = np.repeat(np.arange(len(members)), [len(m) for m in members])
         columns = np.array([row[key] for m in members for key in m], dtype=np.int64)
         weights = np.concatenate([np.full(len(m), 1.0 / len(m)) for m in members])
         averaging = sp.csr_matrix((weights, (owners, columns)), shape=(len(members), len(keys)))
         means = sp.csr_matrix(averaging @ matrix)
         rows = {e: len(stories) + n for n, e in enumerate(covered)}
-        return cls(means, len(stories), rows, vocabulary)
+        return cls(texts, row, means, len(stories), rows)
+
+    def names(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """The ``names`` view of the batch, read once and only when a check needs it."""
+        if self._names is None:
+            self._names = names_view(self.texts)
+        return self._names
 
     def covers(self, earlier: int) -> bool:
         return earlier in self.rows

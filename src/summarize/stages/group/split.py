@@ -68,13 +68,6 @@ def split_story(
     ]
 
 
-def cut_anywhere(names: sp.csr_matrix, named: np.ndarray, below: float, min_part: int) -> bool:
-    """Whether the check cuts the story made of all of ``names``' rows: the linker asks it of
-    a story of tonight with the earlier story it would continue, as the grouper would ask it of
-    the two in one batch."""
-    return len(split_story(names, named, list(range(names.shape[0])), below, min_part)) > 1
-
-
 def _mean_within(similarity: np.ndarray, members: np.ndarray) -> float:
     block = similarity[np.ix_(members, members)]
     count = len(members)
