@@ -37,13 +37,21 @@ TOLMERE = [r for r in TWO_FIRES if r["story"] == "tolmere-fire"]
 OTHERS = [r for r in NIGHT1 if r["story"] != "volcano"]
 
 
-def noise(records: list[dict]) -> np.ndarray:
-    """One seeded random unit vector per article: a neural view that says nothing."""
-    rows = []
-    for record in records:
-        seed = int(hashlib.sha1(record["id"].encode()).hexdigest()[:8], 16)
-        rows.append(np.random.default_rng(seed).normal(size=32))
+def seeded(keys: list[str]) -> np.ndarray:
+    """One seeded random unit vector per key (the same key, the same vector)."""
+    rows = [np.random.default_rng(int(hashlib.sha1(k.encode()).hexdigest()[:8], 16)).normal(size=32)
+            for k in keys]  # fmt: skip
     return np.stack(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def noise(records: list[dict]) -> np.ndarray:
+    """One vector per article: a neural view that says nothing."""
+    return seeded([r["id"] for r in records])
+
+
+def by_story(records: list[dict]) -> np.ndarray:
+    """One vector per gold story, shared by its articles: a neural view that knows."""
+    return seeded([r["story"] for r in records])
 
 
 def nights(*inboxes: tuple[str, list[dict]], linker=None, vectors=noise, keep_articles=True):
@@ -122,15 +130,6 @@ def test_the_parts_of_a_story_split_tonight_are_joined_under_the_earlier_id():
     assert second.merged == {volcano: 2}
     (record,) = [r for r in second.records if r.id == volcano]
     assert record.articles == joined[0].articles and record.first_night == FIRST
-
-
-def by_story(records: list[dict]) -> np.ndarray:
-    """One unit vector per gold story, shared by its articles: a neural view that knows."""
-    rows = []
-    for record in records:
-        seed = int(hashlib.sha1(record["story"].encode()).hexdigest()[:8], 16)
-        rows.append(np.random.default_rng(seed).normal(size=32))
-    return np.stack(rows) / np.linalg.norm(rows, axis=1, keepdims=True)
 
 
 def test_an_earlier_night_without_its_articles_links_by_the_index_profiles():

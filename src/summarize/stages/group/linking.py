@@ -19,7 +19,9 @@ so a word each night uses once (the name of the story's volcano, one article a n
 them, where a night's own vocabulary leaves it out. Candidates are each tonight's story's
 nearest earlier stories (neural centroid, HNSW) and the earlier stories sharing one of its top
 terms (in that shared space and in the stored profile), so no step compares every pair. A
-story sharing an article (same id or same text) with an earlier one continues it. An earlier
+story sharing an article (same id or same text) with an earlier one continues it. A link the
+grouper's story-level check (``split``) would cut, were the two stories one, is not made: two
+events of one kind on two nights, told in the words of the kind, stay two. An earlier
 story whose articles are not at hand (an index made before the articles files were kept, or a
 damaged file) is compared by the old rule: ``(1 - text_weight) * cos(centroids) + text_weight
 * cos(top terms)`` against ``profile_threshold``.
