@@ -337,6 +337,8 @@ def main() -> None:
     parser.add_argument("--link-thresholds", nargs="*", type=float, default=[],
                         help="tracking again with the linker's cut at each of these (a "
                         "sensitivity check; the default cut is the grouper's)")  # fmt: skip
+    parser.add_argument("--link-no-check", action="store_true",
+                        help="tracking again with the linker's story-level check off")  # fmt: skip
     parser.add_argument(
         "--dump-default",
         type=Path,
@@ -410,6 +412,9 @@ def main() -> None:
     for cut in args.link_thresholds:
         linker = StoryLinker(threshold=cut)
         after.update(tracking(args.streams, cleaner, vectors, StoryGrouper(), f"cut {cut}", linker))
+    if args.link_no_check:
+        linker = StoryLinker(split_below=None)
+        after.update(tracking(args.streams, cleaner, vectors, StoryGrouper(), "no check", linker))
     results["tracking"] = {**before.get("tracking", {}), **after}
 
     if args.out:
