@@ -339,9 +339,10 @@ class StoryLinker:
     def _two_events(
         self, shared: _SharedText | None, tonight: Story, night: str, earlier: EarlierStory
     ) -> bool:
-        """Whether the grouper's story-level check would cut the two stories taken as one (two
-        events of one kind, told in the words of the kind); stories whose articles are not
-        all at hand, or a check turned off, say no."""
+        """Whether the grouper's story-level check, asked of the two stories taken as one, cuts
+        them apart (no part holds articles of both): two events of one kind, told in the words
+        of the kind. A cut across the nights leaves the story continuing in a part, as in one
+        batch. Stories whose articles are not all at hand, or a check turned off, say no."""
         if self.split_below is None or shared is None or not earlier.seen:
             return False
         if not all(key in shared.row for key in earlier.seen):
@@ -351,7 +352,9 @@ class StoryLinker:
         if not 2 * self.split_min_part <= len(rows) <= MAX_CHECKED:
             return False  # as ``split_story`` would say, without reading any names
         names, named = shared.names()
-        return len(split_story(names, named, rows, self.split_below, self.split_min_part)) > 1
+        tonight_rows = set(rows[: len(tonight.articles)])
+        parts = split_story(names, named, rows, self.split_below, self.split_min_part)
+        return all(set(part) <= tonight_rows or not set(part) & tonight_rows for part in parts)
 
     def _similarity(self, tonight: Profile, earlier: Profile) -> float:
         """The old rule: weighted cosine of centroids and of top terms; centroids of another
