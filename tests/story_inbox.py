@@ -5,6 +5,8 @@ Every name, place and figure is made up. ``story`` is the gold story of each art
 
 from __future__ import annotations
 
+from summarize.stages.group import LooseArticle
+
 NIGHT1 = [
     {
         "id": "harrow-bridge-wire",
@@ -318,3 +320,22 @@ LOWER_CASE_FIRES = [
         "investigation points to a faulty forklift charger.",
     },
 ]
+
+
+def loose(records: list[dict]) -> list[LooseArticle]:
+    """The records as the grouper's articles."""
+    return [
+        LooseArticle(
+            id=r["id"], text=r["text"], title=r["title"], date=r["date"], source=r["source"]
+        )
+        for r in records
+    ]
+
+
+def by_gold(stories, records) -> dict[str, set[str]]:
+    """Gold story -> the set of predicted story ids its articles went to."""
+    story_of = {a: s.id for s in stories for a in s.articles}
+    found: dict[str, set[str]] = {}
+    for record in records:
+        found.setdefault(record["story"], set()).add(story_of[record["id"]])
+    return found

@@ -16,15 +16,19 @@ writes (``--out``, JSON), per stream (mn1000, DUC 2006, ecb_dev, the mixed night
    and the default now, and for ``ecb_dev`` their ten largest stories with their gold make-up;
 3. every variant of ``VARIANTS``, each at the cut with the largest worst margin over the
    baseline (``choose``);
-4. tracking over three nights (``tracking/``) and DUC 2007 A -> B (``duc2007/``): BCubed F1 over
-   all nights with the final story ids as labels, beside the same grouper on all nights in one
-   batch, the share of stories seen on several nights that kept one id, and the share of their
-   later nights that would get an update briefing.
+4. tracking over three nights (``tracking/``), DUC 2007 A -> B (``duc2007/``) and ``ecb_dev``
+   over two nights (``ecb_nights/``: one event of each topic a night, ``ecb_halves/``: each
+   event over both): BCubed F1 over all nights with the final story ids as labels, beside the
+   same grouper on all nights in one batch, the share of stories seen on several nights that
+   kept one id, the share of their later nights that would get an update briefing, and the
+   links made to an earlier story of another gold story. The linker is given tonight's articles and
+   the open window's, as a nightly run gives it (``--link-thresholds``: again at other cuts).
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import subprocess
 import sys
@@ -36,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from summarize.data import Article
+from summarize.run.stories import open_since
 from summarize.stages.clean.cleaner import BoilerplateCleaner
 from summarize.stages.embed import SentenceTransformerEmbedder
 from summarize.stages.group import (
@@ -237,20 +242,33 @@ def track(
     gold_all, predicted_all = [], []
     continued_stories = 0
     per_gold: dict[str, list[tuple[str, str, bool]]] = {}
+    stored: dict[tuple[str, str], LooseArticle] = {}  # the articles files of the nights so far
+    gold_of: dict[str, str] = {}
+    wrong_links = 0
     for night, articles, gold, vectors in nights:
+        gold_of.update(zip((a.id for a in articles), gold, strict=True))
         stories = grouper.group_vectors(articles, vectors)
         digests = {a.id: digest(a.text) for a in articles}
-        linking = linker.link(stories, digests, night, records)
+        stored.update(((night, a.id), a) for a in articles)
+        since = open_since(night, linker.close_after_days)
+        window = {key: a for key, a in stored.items() if since <= key[0] <= night}
+        if "articles" in inspect.signature(linker.link).parameters:
+            linking = linker.link(stories, digests, night, records, window)
+        else:  # the code before the linker compared articles (a --dump-default of it)
+            linking = linker.link(stories, digests, night, records)
         records.extend(linking.records)
         continued_stories += len(linking.continued)
+        for story in linking.stories:
+            if story.id in linking.continued:
+                earlier = linking.continued[story.id].articles
+                wrong_links += _main_gold(story.articles, gold_of) != _main_gold(earlier, gold_of)
         story_of = {a: s.id for s in linking.stories for a in s.articles}
-        label = dict(zip((a.id for a in articles), gold, strict=True))
         for article in articles:
-            gold_all.append(label[article.id])
+            gold_all.append(gold_of[article.id])
             predicted_all.append(story_of[article.id])
         by_gold: dict[str, Counter] = {}
         for article in articles:
-            by_gold.setdefault(label[article.id], Counter())[story_of[article.id]] += 1
+            by_gold.setdefault(gold_of[article.id], Counter())[story_of[article.id]] += 1
         for story, counts in by_gold.items():
             main = min(counts, key=lambda s: (-counts[s], s))
             per_gold.setdefault(story, []).append((night, main, main in linking.continued))
@@ -266,22 +284,36 @@ def track(
         "kept_one_id": kept / len(spanning) if spanning else None,
         "later_nights_as_update": sum(later) / len(later) if later else None,
         "links_made": continued_stories,
+        "links_to_another_story": wrong_links,
     }
 
 
+def _main_gold(articles: tuple[str, ...], label: dict[str, str]) -> str:
+    """The gold story most of ``articles`` belong to (ties: the first by name)."""
+    counts = Counter(label[a] for a in articles)
+    return min(counts, key=lambda g: (-counts[g], g))
+
+
 def tracking(
-    streams: Path, cleaner: BoilerplateCleaner, vectors: Vectors, grouper: StoryGrouper, when: str
+    streams: Path,
+    cleaner: BoilerplateCleaner,
+    vectors: Vectors,
+    grouper: StoryGrouper,
+    when: str,
+    linker: StoryLinker | None = None,
 ) -> dict[str, dict]:
-    """``track`` on the three Multi-News nights and DUC 2007 A -> B, each beside the same
-    grouper on all nights in one batch (BCubed over all nights either way)."""
+    """``track`` on the three Multi-News nights, DUC 2007 A -> B and the two ``ecb_dev`` night
+    streams, each beside the same grouper on all nights in one batch (BCubed over all nights
+    either way)."""
+    linker = linker or StoryLinker()
     rows = {}
-    for name, count in (("tracking", 3), ("duc2007", 2)):
+    for name, count in (("tracking", 3), ("duc2007", 2), ("ecb_nights", 2), ("ecb_halves", 2)):
         nights = []
         for number in range(1, count + 1):
             articles, gold = read_stream(streams / name / f"night{number}.jsonl", cleaner)
             opening = vectors.opening(f"{name}-night{number}", articles)
             nights.append((f"2026-01-{number:02d}", articles, gold, opening))
-        row = track(nights, grouper, StoryLinker())
+        row = track(nights, grouper, linker)
         merged = [a for night in nights for a in night[1]]
         stories = grouper.group_vectors(merged, np.vstack([night[3] for night in nights]))
         story_of = {a: s.id for s in stories for a in s.articles}
@@ -302,6 +334,11 @@ def main() -> None:
     parser.add_argument("--dev", action="store_true", help="also the 15,000-article dev stream")
     parser.add_argument("--only", nargs="*", default=None, help="only these variants")
     parser.add_argument("--tracking-only", action="store_true", help="only the tracking table")
+    parser.add_argument("--link-thresholds", nargs="*", type=float, default=[],
+                        help="tracking again with the linker's cut at each of these (a "
+                        "sensitivity check; the default cut is the grouper's)")  # fmt: skip
+    parser.add_argument("--link-no-check", action="store_true",
+                        help="tracking again with the linker's story-level check off")  # fmt: skip
     parser.add_argument(
         "--dump-default",
         type=Path,
@@ -372,6 +409,12 @@ def main() -> None:
         results["variants"] = variants(streams, results["baseline"])
 
     after = tracking(args.streams, cleaner, vectors, StoryGrouper(), "after")
+    for cut in args.link_thresholds:
+        linker = StoryLinker(threshold=cut)
+        after.update(tracking(args.streams, cleaner, vectors, StoryGrouper(), f"cut {cut}", linker))
+    if args.link_no_check:
+        linker = StoryLinker(split_below=None)
+        after.update(tracking(args.streams, cleaner, vectors, StoryGrouper(), "no check", linker))
     results["tracking"] = {**before.get("tracking", {}), **after}
 
     if args.out:

@@ -22,7 +22,10 @@ article a line (``id``, ``text``, optional ``title``, ``date``, ``source``, and 
 - ``tracking/night{1,2,3}.jsonl``: validation clusters 1,000 on with at least three articles,
   article k of a cluster on night k mod 3 + 1, plus stories of one night (clusters with fewer
   articles) added to each night;
-- ``duc2007/night{1,2}.jsonl``: the DUC 2007 update topics, batch A then batch B.
+- ``duc2007/night{1,2}.jsonl``: the DUC 2007 update topics, batch A then batch B;
+- ``ecb_nights/night{1,2}.jsonl``: each ``ecb_dev`` topic's first event on night 1, its
+  second on night 2 (every link between the nights glues two events of one kind), and
+  ``ecb_halves/night{1,2}.jsonl``: each event's articles in turn over the two nights.
 
 A text whose opening (first ten words, case folded) recurs in several clusters is left out:
 Multi-News carries the Wayback Machine's crawl notice and cookie banners in many clusters, and
@@ -170,6 +173,24 @@ def duc2007_stream(data: Path, out: Path) -> None:
     write(out / "duc2007" / "night2.jsonl", shuffled(batch_b, SEED + 2))
 
 
+def ecb_night_streams(data: Path, out: Path) -> None:
+    """``ecb_dev`` over two nights, twice: each topic's first event on night 1 and its second
+    (the same kind, other time, place and people) on night 2, so that every link made between
+    the nights glues two events (``ecb_nights/``); and each event's articles taken in turn
+    over the two nights, so that every event should keep one id (``ecb_halves/``)."""
+    ecb = read_clusters(data / "stories" / "ecb_dev.jsonl")
+    events = [[r for r in ecb if not r["story"].endswith("plus")],
+              [r for r in ecb if r["story"].endswith("plus")]]  # fmt: skip
+    halves: list[list[dict]] = [[], []]
+    taken: dict[str, int] = defaultdict(int)
+    for record in ecb:
+        halves[taken[record["story"]] % 2].append(record)
+        taken[record["story"]] += 1
+    for night in (1, 2):
+        write(out / "ecb_nights" / f"night{night}.jsonl", events[night - 1])
+        write(out / "ecb_halves" / f"night{night}.jsonl", halves[night - 1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", type=Path, help="the shared data folder (../shared/data)")
@@ -178,6 +199,7 @@ def main() -> None:
     grouping_streams(args.data, args.out)
     tracking_stream(args.data, args.out)
     duc2007_stream(args.data, args.out)
+    ecb_night_streams(args.data, args.out)
 
 
 if __name__ == "__main__":

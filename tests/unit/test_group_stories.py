@@ -19,25 +19,16 @@ from summarize.stages.group import (
 )
 from summarize.stages.group.features import article_vectors, names_and_numbers
 from summarize.stages.split import PunktSplitter
-from tests.story_inbox import ALL, LOWER_CASE_FIRES, NIGHT1, NIGHT2, NIGHT3_LATER, TWO_FIRES
-
-
-def loose(records: list[dict]) -> list[LooseArticle]:
-    return [
-        LooseArticle(
-            id=r["id"], text=r["text"], title=r["title"], date=r["date"], source=r["source"]
-        )
-        for r in records
-    ]
-
-
-def by_gold(stories, records) -> dict[str, set[str]]:
-    """Gold story -> the set of predicted story ids its articles went to."""
-    story_of = {a: s.id for s in stories for a in s.articles}
-    found: dict[str, set[str]] = {}
-    for record in records:
-        found.setdefault(record["story"], set()).add(story_of[record["id"]])
-    return found
+from tests.story_inbox import (
+    ALL,
+    LOWER_CASE_FIRES,
+    NIGHT1,
+    NIGHT2,
+    NIGHT3_LATER,
+    TWO_FIRES,
+    by_gold,
+    loose,
+)
 
 
 @pytest.fixture(scope="module")

@@ -597,9 +597,10 @@ class StoryIndex:
     Each night's files hold that night's ``StoryRecord``s and articles and are replaced whole,
     atomically, when the night is run (again), so a rerun or a resume never sees half an index;
     a night reads only the files of nights before it, so running a night twice links it the
-    same way and gives its continuing stories the same history. The articles are what an update
-    briefing of a continuing story needs (the texts its reader has read); they are read only
-    for the nights of continuing stories, so a night stays cheap.
+    same way and gives its continuing stories the same history. The articles are what tonight's
+    stories are compared with (``StoryLinker``) and what an update briefing of a continuing
+    story needs (the texts its reader has read); only the open window's nights are read, so a
+    night's cost follows the window, not the age of the index.
     """
 
     def __init__(self, root: Path) -> None:
@@ -664,8 +665,9 @@ class StoryIndex:
                 found.update(((night, i), stored[i]) for i in sorted(wanted[night]))
                 continue
             log.warning(
-                "story index %s is %s: the articles of %s are left out of tonight's update "
-                "briefings, which are made against the earlier briefing alone",
+                "story index %s is %s: the articles of %s are left out tonight: its stories are "
+                "compared by their index profile, and update briefings are made against the "
+                "earlier briefing alone",
                 path, problem, night,
             )  # fmt: skip
         return found

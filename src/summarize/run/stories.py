@@ -3,7 +3,8 @@
 Reads the inbox (``stages.group.inbox``: a bad line or file fails alone), cleans every article
 (so page debris cannot glue stories together), groups them (``StoryGrouper``) and, in nightly
 runs, links tonight's stories to the story index under ``output.root`` (``StoryLinker``,
-persisted by ``store.StoryIndex``): a story that continues an earlier one keeps its id, so
+persisted by ``store.StoryIndex``, comparing tonight's articles with the open window's,
+``window_articles``): a story that continues an earlier one keeps its id, so
 ``history.with_history`` makes its briefing an update. Its history is what its reader has
 read: the articles of its earlier nights (``GroupedNight.history``, read back from the
 index's articles files) and the newest earlier briefing.
@@ -100,7 +101,11 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         linker = instantiate(cfg.group.linker)
         since = open_since(str(night), linker.close_after_days)
         records = [StoryRecord.from_json(r) for r in index.records(str(night), since)]
-        linking = linker.link(stories, digests, str(night), records)
+        window = window_articles(index, records, str(night))
+        compared = {key: LooseArticle(id=a["id"], text=a["text"], title=a["title"], date=a["date"])
+                    for key, a in window.items()}  # fmt: skip
+        compared.update(((str(night), a.id), a) for a in cleaned)
+        linking = linker.link(stories, digests, str(night), records, compared)
         index.save_articles(
             str(night),
             [{"id": a.id, "text": a.text, "title": a.title, "date": a.date, "where": m.where}
@@ -111,7 +116,7 @@ def group_night(cfg: DictConfig, input_path: Path) -> GroupedNight:
         continued = {sid: earlier.last_night for sid, earlier in linking.continued.items()}
         first_night = {r.id: r.first_night for r in linking.records}
         if continued and wants_history(cfg):
-            history = earlier_articles(index, records, set(continued), str(night))
+            history = earlier_articles(window, records, set(continued), str(night))
     by_id = {item.id: item for item in read}
     clusters, records, sources = [], [], {}
     for story in stories:
@@ -192,23 +197,31 @@ def open_since(night: str, close_after_days: int) -> str:
     return first.isoformat()
 
 
+def window_articles(index: StoryIndex, records: list[StoryRecord], night: str) -> dict:
+    """``(night, article id) -> stored article`` for every article of the open window's
+    records (the index's articles files): what tonight's stories are compared with, and the
+    history of the continuing ones. A night whose articles file is missing or damaged adds
+    nothing (``StoryIndex.articles`` warns once, naming the file): its stories are compared by
+    their index profile and briefed against their earlier briefing alone."""
+    wanted: dict[str, set[str]] = {}
+    for record in records:
+        if record.night < night:
+            wanted.setdefault(record.night, set()).update(record.articles)
+    return index.articles(wanted, before=night)
+
+
 def earlier_articles(
-    index: StoryIndex, records: list[StoryRecord], stories: set[str], night: str
+    window: dict[tuple[str, str], dict], records: list[StoryRecord], stories: set[str], night: str
 ) -> dict[str, tuple[Article, ...]]:
-    """Per story of ``stories``, the articles of its nights before ``night`` in the index,
-    oldest night first, each text once. A night whose articles file is missing or damaged adds
-    nothing (``StoryIndex.articles`` warns once, naming the file)."""
+    """Per story of ``stories``, the articles of its nights before ``night`` in the open
+    window (``window_articles``), oldest night first, each text once."""
     ours = sorted((r for r in records if r.id in stories and r.night < night),
                   key=lambda r: r.night)  # fmt: skip
-    wanted: dict[str, set[str]] = {}
-    for record in ours:
-        wanted.setdefault(record.night, set()).update(record.articles)
-    stored = index.articles(wanted, before=night)
     history: dict[str, dict[str, Article]] = {}  # story -> text digest -> its first article
     for record in ours:
         kept = history.setdefault(record.id, {})
         for article_id in record.articles:
-            found = stored.get((record.night, article_id))
+            found = window.get((record.night, article_id))
             if found is not None:  # index 0: ``Cluster.with_previous`` numbers read articles
                 kept.setdefault(digest(found["text"]), Article(
                     index=0, text=found["text"], source=found["where"], title=found["title"],

@@ -116,6 +116,39 @@ def years(text: str) -> frozenset[int]:
     return frozenset(int(y) for y in _YEAR.findall(text))
 
 
+def worded(article: LooseArticle) -> str:
+    """What an article's words are read from: its title (when it has one) and its text."""
+    return f"{article.title}\n{article.text}" if article.title else article.text
+
+
+def word_vectors(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The ``text`` view of ``texts`` as one batch (unit rows) and the term of each column:
+    the grouper's view of a night, and the linker's of a night and its open window."""
+    words = TfidfVectorizer(
+        sublinear_tf=True,
+        stop_words="english",
+        token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
+        # A word only one article of a big batch uses (a typo, a tokenizer's fragment) links
+        # nothing and only dilutes that article's similarities; in a batch of a few articles
+        # most words are in one article only, and leaving them out would let incidental
+        # shared words decide.
+        min_df=2 if len(texts) >= MIN_DF_ARTICLES else 1,
+        dtype=np.float32,
+    )
+    return _tfidf(words, texts)
+
+
+def names_view(texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The ``names`` view of ``texts`` as one batch, and per text whether it names someone or
+    something (a capitalised word inside a sentence; a number alone does not count)."""
+    names = TfidfVectorizer(
+        analyzer=names_and_numbers, sublinear_tf=True, dtype=np.float32, lowercase=False
+    )
+    matrix, terms = _tfidf(names, texts)
+    words_only = np.flatnonzero([any(c.isalpha() for c in term) for term in terms])
+    return matrix, matrix[:, words_only].getnnz(axis=1) > 0
+
+
 def _tfidf(vectorizer: TfidfVectorizer, texts: list[str]) -> tuple[sp.csr_matrix, np.ndarray]:
     try:
         matrix = vectorizer.fit_transform(texts)
@@ -140,25 +173,9 @@ class NightFeatures:
 
     @classmethod
     def build(cls, articles: Sequence[LooseArticle], neural: np.ndarray) -> NightFeatures:
-        texts = [f"{a.title}\n{a.text}" if a.title else a.text for a in articles]
-        words = TfidfVectorizer(
-            sublinear_tf=True,
-            stop_words="english",
-            token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
-            # A word only one article of a big night uses (a typo, a tokenizer's fragment) links
-            # nothing and only dilutes that article's similarities; in a night of a few
-            # articles most words are in one article only, and leaving them out would let
-            # incidental shared words decide.
-            min_df=2 if len(texts) >= MIN_DF_ARTICLES else 1,
-            dtype=np.float32,
-        )
-        text, vocabulary = _tfidf(words, texts)
-        names = TfidfVectorizer(
-            analyzer=names_and_numbers, sublinear_tf=True, dtype=np.float32, lowercase=False
-        )
-        names_matrix, name_terms = _tfidf(names, texts)
-        words_only = np.flatnonzero([any(c.isalpha() for c in term) for term in name_terms])
-        named = names_matrix[:, words_only].getnnz(axis=1) > 0
+        texts = [worded(a) for a in articles]
+        text, vocabulary = word_vectors(texts)
+        names_matrix, named = names_view(texts)
         mentioned = [years(text) for text in texts]
         columns = np.fromiter((y - 1900 for m in mentioned for y in sorted(m)), dtype=np.int64)
         pointers = np.cumsum([0, *(len(m) for m in mentioned)])
@@ -174,7 +191,7 @@ class NightFeatures:
         shared = np.empty(len(left), dtype=np.float64)
         for start in range(0, len(left), 8192):
             a, b = left[start : start + 8192], right[start : start + 8192]
-            shared[start : start + len(a)] = _row_dots(self.years, a, b)
+            shared[start : start + len(a)] = row_dots(self.years, a, b)
         return named[left] & named[right] & (shared == 0)
 
     def __len__(self) -> int:
@@ -190,13 +207,13 @@ class NightFeatures:
         for start in range(0, len(left), 8192):
             a, b = left[start : start + 8192], right[start : start + 8192]
             score = neural_w * np.einsum("ij,ij->i", self.neural[a], self.neural[b])
-            text = _row_dots(self.text, a, b) if text_w or names_w else 0.0
+            text = row_dots(self.text, a, b) if text_w or names_w else 0.0
             score += text_w * text
             if names_w:
                 # Where either text names no one (lower-cased text, a short note), its names
                 # say nothing: their share goes to the words rather than counting as 0.
                 both = self.named[a] & self.named[b]
-                score += names_w * np.where(both, _row_dots(self.names, a, b), text)
+                score += names_w * np.where(both, row_dots(self.names, a, b), text)
             out[start : start + len(a)] = score
         return out
 
@@ -215,5 +232,6 @@ class NightFeatures:
         return normalize(search).astype(np.float32)
 
 
-def _row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair ``p``: the dot product of rows ``left[p]`` and ``right[p]`` of ``matrix``."""
     return np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel()
