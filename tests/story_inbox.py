@@ -249,16 +249,17 @@ TWO_FIRES = [
     },
 ]
 
-# Two fires of one kind told in lower case, as Multi-News gives its text (only a sentence's
-# first letter is capital): no name can be told from a word. Each outlet tells its event in
-# its own order and words; what the six share is the vocabulary of a warehouse fire.
+# Two fires of one kind told in lower case and without titles, as Multi-News gives its text
+# (only a sentence's first letter is capital): no name can be told from a word. Each outlet
+# tells its event in its own order and words; what the six share is the vocabulary of a
+# warehouse fire.
 LOWER_CASE_FIRES = [
     {
         "id": "lc-fire-dunmore-wire",
         "story": "dunmore-fire",
         "source": "Valley Wire",
         "date": "2031-03-04",
-        "title": "fire destroys timber warehouse in dunmore",
+        "title": None,
         "text": "A fire destroyed a timber warehouse in dunmore on tuesday night. Firefighters "
         "from dunmore and ostley fought the blaze for six hours. Fire chief imogen tarrow said "
         "nobody was hurt. The warehouse owner lost stock worth millions. The cause of the fire "
@@ -269,7 +270,7 @@ LOWER_CASE_FIRES = [
         "story": "dunmore-fire",
         "source": "Dunmore Gazette",
         "date": "2031-03-04",
-        "title": "smoke over mill lane as dunmore warehouse burns",
+        "title": None,
         "text": "Thick smoke from the burning warehouse kept mill lane residents indoors on "
         "tuesday night. Fire chief imogen tarrow said ostley firefighters helped the dunmore "
         "crews bring the blaze under control. Investigators will look at the cause of the "
@@ -280,7 +281,7 @@ LOWER_CASE_FIRES = [
         "story": "dunmore-fire",
         "source": "Radio Ostley",
         "date": "2031-03-05",
-        "title": "dunmore warehouse owner counts the cost of the fire",
+        "title": None,
         "text": "The owner of the dunmore timber warehouse destroyed by fire on tuesday, felix "
         "marrane, said the blaze cost him his whole stock. He thanked the ostley and dunmore "
         "firefighters and chief imogen tarrow, and said he would rebuild on mill lane once "
@@ -291,7 +292,7 @@ LOWER_CASE_FIRES = [
         "story": "tolmere-fire",
         "source": "Harbour Press",
         "date": "2031-06-19",
-        "title": "blaze guts tolmere paper warehouse",
+        "title": None,
         "text": "Tolmere and quarry hill firefighters spent five hours on saturday putting out "
         "a blaze that gutted a paper warehouse near the docks, chief rashid okafor said. The "
         "warehouse's stock was lost in the fire. No injuries were reported, and the cause is "
@@ -302,7 +303,7 @@ LOWER_CASE_FIRES = [
         "story": "tolmere-fire",
         "source": "Tolmere Courier",
         "date": "2031-06-19",
-        "title": "canal street closed by paper warehouse fire",
+        "title": None,
         "text": "Canal street in tolmere stayed closed until saturday evening while the paper "
         "warehouse fire burned out. Okafor, the tolmere fire chief, praised the quarry hill "
         "crew. The owner's insurers will send their own investigators to find the cause of "
@@ -313,7 +314,7 @@ LOWER_CASE_FIRES = [
         "story": "tolmere-fire",
         "source": "Radio Quarry Hill",
         "date": "2031-06-20",
-        "title": "vasquez-hart vows to reopen burned paper warehouse",
+        "title": None,
         "text": "Lena vasquez-hart said on sunday that she would reopen her paper warehouse on "
         "canal street by winter. The fire destroyed stock she bought in the spring, she said, "
         "and the tolmere firefighters saved the office next door. Chief okafor's "

@@ -17,7 +17,7 @@ from summarize.stages.group import (
     digest,
     grouping_scores,
 )
-from summarize.stages.group.features import article_vectors, names_and_numbers
+from summarize.stages.group.features import article_vectors
 from summarize.stages.split import PunktSplitter
 from tests.story_inbox import (
     ALL,
@@ -250,18 +250,3 @@ def test_a_story_title_is_never_a_url_byline_dateline_or_caption(title, text, ex
         [LooseArticle(id="a", text=text, title=title)], np.ones((1, 4))
     )
     assert story.title == expected
-
-
-def test_names_are_capitalised_words_inside_a_sentence_and_a_line_ends_one():
-    """A title has no full stop: the text's first word after it opens a sentence, not a name."""
-    text = (
-        "Fire destroys warehouse in Dunmore\nThe owner, Felix Marrane, lost 3,000 crowns in 2031."
-    )
-    assert names_and_numbers(text) == [
-        "dunmore",
-        "felix",
-        "marrane",
-        "felix_marrane",
-        "3000",
-        "2031",
-    ]

@@ -32,7 +32,7 @@ from sklearn.preprocessing import normalize
 from summarize.data import Article, Sentence
 from summarize.stages.group.stories import LooseArticle
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NAME_RUN = re.compile(r"[A-Z][\w'&.-]*(?:\s+[A-Z][\w'&.-]*)*")
 _NUMBER = re.compile(r"\d[\d,.]*\d")
 _TRAILING = ".,'-"
