@@ -30,10 +30,12 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.preprocessing import normalize
 
-from summarize.stages.group.clustering import first_seen
+from summarize.stages.group.clustering import first_seen, linked_components
 
 MAX_CHECKED = 400
 """Largest story checked: the check reads all its article pairs."""
+COPY = 0.8
+"""Word cosine from which two articles of a story are one article republished."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,17 @@ def within_story(block: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def split_story(views: Views, rows: list[int], below: float, min_part: int) -> list[list[int]]:
-    """``rows`` (of the views' matrices) as one story or, recursively, as its parts."""
+    """``rows`` (of the views' matrices) as one story or, recursively, as its parts.
+
+    Republished copies of one article count once: a story told by two outlets, each of them
+    republished a few times, would otherwise look like two tight groups far apart."""
     if len(rows) < 2 * min_part or len(rows) > MAX_CHECKED:
         return [rows]
-    block = within_story(views.of(rows, min_part))
+    families = copy_families(views.words, rows)
+    if len(families) < 2 * min_part:
+        return [rows]
+    heads = [rows[family[0]] for family in families]
+    block = within_story(views.of(heads, min_part))
     similarity = np.asarray((block @ block.T).todense(), dtype=np.float64)
     distance = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
@@ -81,9 +90,21 @@ def split_story(views: Views, rows: list[int], below: float, min_part: int) -> l
     if across >= below * within:
         return [rows]
     return [
-        *split_story(views, [rows[i] for i in first], below, min_part),
-        *split_story(views, [rows[i] for i in second], below, min_part),
+        *split_story(views, sorted(rows[i] for f in first for i in families[f]), below, min_part),
+        *split_story(views, sorted(rows[i] for f in second for i in families[f]), below, min_part),
     ]
+
+
+def copy_families(words: sp.csr_matrix, rows: list[int]) -> list[list[int]]:
+    """Positions in ``rows`` grouped by republication: articles whose words have a cosine of
+    at least ``COPY`` with another of the family, each family in order, by its first."""
+    block = words[rows]
+    similar = sp.triu(block @ block.T, k=1).tocoo()
+    labels = linked_components(len(rows), similar.row, similar.col, similar.data, COPY)
+    families: dict[int, list[int]] = {}
+    for position, label in enumerate(labels.tolist()):
+        families.setdefault(label, []).append(position)
+    return list(families.values())
 
 
 def _mean_within(similarity: np.ndarray, members: np.ndarray) -> float:
