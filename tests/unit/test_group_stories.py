@@ -233,6 +233,21 @@ def test_two_fires_in_different_towns_on_different_dates_become_two_stories(
     assert glued[first] == glued[second]
 
 
+def test_a_story_told_by_two_outlets_each_republished_stays_one_story(minilm):
+    """Each of the two fires' lower-cased reports of one town republished three times with a
+    word or two dropped, as wire copies are: the copies of one report are one article to the
+    story-level check, so the two reports are not two tight groups to split apart."""
+    reports = [r for r in LOWER_CASE_FIRES if r["story"] == "dunmore-fire"][:2]
+    records = list(NIGHT1)
+    for report in reports:
+        words = report["text"].split()
+        for copy in range(4):
+            kept = [w for n, w in enumerate(words) if copy == 0 or n % 11 != copy]
+            records.append({**report, "id": f"{report['id']}~{copy}", "text": " ".join(kept)})
+    found = by_gold(StoryGrouper().group(loose(records), minilm, PunktSplitter()), records)
+    assert len(found["dunmore-fire"]) == 1
+
+
 @pytest.mark.parametrize(
     ("title", "text", "expected"),
     [
