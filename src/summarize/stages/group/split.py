@@ -47,11 +47,10 @@ class Views:
     words: sp.csr_matrix
     named: np.ndarray
 
-    def of(self, rows: list[int], min_part: int) -> sp.csr_matrix:
-        """The rows' names when enough of them name anyone for each part to, else their words."""
-        if int(self.named[rows].sum()) >= 2 * min_part:
-            return self.names[rows]
-        return self.words[rows]
+    def reads_names(self, rows: list[int], min_part: int) -> bool:
+        """Whether the check reads the rows' names: enough of them name anyone for each part
+        to; else it reads their words."""
+        return int(self.named[rows].sum()) >= 2 * min_part
 
 
 def within_story(block: sp.csr_matrix) -> sp.csr_matrix:
@@ -68,15 +67,18 @@ def within_story(block: sp.csr_matrix) -> sp.csr_matrix:
 def split_story(views: Views, rows: list[int], below: float, min_part: int) -> list[list[int]]:
     """``rows`` (of the views' matrices) as one story or, recursively, as its parts.
 
-    Republished copies of one article count once: a story told by two outlets, each of them
-    republished a few times, would otherwise look like two tight groups far apart."""
+    Read by their words, republished copies of one article count once: a story told by two
+    outlets, each of them republished a few times, would otherwise look like two tight groups
+    far apart (each outlet's wording is its own and its copies'; the names are the event's)."""
     if len(rows) < 2 * min_part or len(rows) > MAX_CHECKED:
         return [rows]
-    families = copy_families(views.words, rows)
+    names = views.reads_names(rows, min_part)
+    # Copies stand apart from other reports in their wording, not in what they name.
+    families = [[i] for i in range(len(rows))] if names else copy_families(views.words, rows)
     if len(families) < 2 * min_part:
         return [rows]
     heads = [rows[family[0]] for family in families]
-    block = within_story(views.of(heads, min_part))
+    block = within_story((views.names if names else views.words)[heads])
     similarity = np.asarray((block @ block.T).todense(), dtype=np.float64)
     distance = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
