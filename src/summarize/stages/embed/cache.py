@@ -167,6 +167,28 @@ class EntryStore:
         return None
 
 
+class VectorCacheCounters:
+    """What an embedder's vector store answered, for the run's manifest: ``_vectors`` is the
+    store (``vector_store``), None when vectors are not cached."""
+
+    _vectors: EntryStore | None
+
+    @property
+    def cache_hits(self) -> int:
+        """Sentences whose vector came from the cache."""
+        return self._vectors.hits if self._vectors is not None else 0
+
+    @property
+    def cache_misses(self) -> int:
+        """Sentences embedded because the cache did not hold them (or held them damaged)."""
+        return self._vectors.misses if self._vectors is not None else 0
+
+    @property
+    def cache_repaired(self) -> int:
+        """Damaged vectors found in the cache, computed again and rewritten."""
+        return self._vectors.repaired if self._vectors is not None else 0
+
+
 def vector_store(cache_dir: str | Path, max_mb: float | None) -> EntryStore:
     """The sentence vectors of an embedder's cache, ``<cache_dir>/vectors``, bounded to
     ``max_mb`` megabytes (None: unbounded)."""

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from summarize.params import Constraint, Flag, Interval, OneOf, ParameterError, check_params
-from summarize.stages.embed.cache import EntryStore, vector_store
+from summarize.stages.embed.cache import EntryStore, VectorCacheCounters, vector_store
 from summarize.stages.embed.fingerprint import model_fingerprint, sentence_key
 from summarize.stages.embed.onnx import (
     encode_onnx,
@@ -41,7 +41,7 @@ def resolve_model_path(model: str) -> str:
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(VectorCacheCounters):
     """Any sentence-transformers model, by the offline default name, a local path, or a hub id.
 
     ``backend`` picks what runs the transformer: ``torch`` (sentence-transformers as is),
@@ -117,16 +117,6 @@ class SentenceTransformerEmbedder:
         if self.batch_size is not None:
             return self.batch_size
         return 1 if self.backend == "onnx-int8" else 16
-
-    @property
-    def cache_hits(self) -> int:
-        """Sentences whose vector came from the cache."""
-        return self._vectors.hits if self._vectors is not None else 0
-
-    @property
-    def cache_misses(self) -> int:
-        """Sentences embedded because the cache did not hold them (or held them damaged)."""
-        return self._vectors.misses if self._vectors is not None else 0
 
     @property
     def cache_repaired(self) -> int:

@@ -29,7 +29,7 @@ from typing import ClassVar
 import numpy as np
 
 from summarize.params import Constraint, Flag, Interval, check_params
-from summarize.stages.embed.cache import EntryStore, vector_store
+from summarize.stages.embed.cache import EntryStore, VectorCacheCounters, vector_store
 from summarize.stages.embed.fingerprint import add_versions
 from summarize.stages.embed.model import (
     OFFLINE_MINILM,
@@ -52,7 +52,7 @@ _TABLE = "embeddings.word_embeddings.weight"
 _REBUILD = "rebuild it with scripts/train/train_student.py or reinstall the package"
 
 
-class StudentEmbedder:
+class StudentEmbedder(VectorCacheCounters):
     """The distilled student (``student``: a file in ``models/`` or a path), with ``model``'s
     tokenizer and token table; see the module docstring.
 
@@ -90,18 +90,6 @@ class StudentEmbedder:
             self._vectors = vector_store(cache_dir, cache_max_mb)
         self._loaded: tuple | None = None
         self._fingerprint: str | None = None
-
-    @property
-    def cache_hits(self) -> int:
-        return self._vectors.hits if self._vectors is not None else 0
-
-    @property
-    def cache_misses(self) -> int:
-        return self._vectors.misses if self._vectors is not None else 0
-
-    @property
-    def cache_repaired(self) -> int:
-        return self._vectors.repaired if self._vectors is not None else 0
 
     def __getstate__(self) -> dict:
         # The session and tokenizer do not pickle: a worker loads its own on first use.
