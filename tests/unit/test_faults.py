@@ -47,7 +47,9 @@ def test_the_ledger_tells_crashes_from_kills(tmp_path):
     folder.forget_starts({"c": "k"})  # c finished after all: its start counts for nothing
     with open(tmp_path / STARTS_NAME, "a", encoding="utf-8") as ledger:
         ledger.write(json.dumps({"start": "d", "key": "k"}) + "\n")  # before fault records
-        ledger.write('{"start": "e", "ke')  # a line cut by a kill mid-write
+    with open(tmp_path / STARTS_NAME, "ab") as ledger:
+        ledger.write('{"start": "café'.encode()[:-1] + b"\n")  # cut inside a character
+        ledger.write(b'{"start": "e", "ke')  # a line cut by a kill mid-write
     assert folder.unfinished_starts() == {
         ("a", "k"): Deaths(crashes=1, kills=1, signal="SIGSEGV"),
         ("b", "k"): Deaths(crashes=2, kills=0, signal="SIGABRT"),
@@ -66,6 +68,84 @@ def test_a_run_keeps_a_fault_record_only_while_it_lives(tmp_path):
     assert faulthandler.is_enabled() == was_enabled
     with pytest.raises(ValueError, match="not a run id"):
         RunFolder(tmp_path, run="../../etc/passwd")._fault_path("../../etc/passwd")
+
+
+def finished_run(folder: Path, starts: list[tuple[str, str]], report: str = "") -> None:
+    """A run that noted ``starts``, finished them (cleared), then died (``report``, or killed)
+    before it ended: its fault record stays, though no start that counts names it."""
+    dead_run(folder, starts, report)
+    RunFolder(folder).forget_starts(dict(starts))
+
+
+def ledger_lines(folder: Path) -> list[str]:
+    return (folder / STARTS_NAME).read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+def records_of(folder: Path) -> set[str]:
+    """The runs that have a fault record in the folder."""
+    return {path.stem for path in (folder / store.FAULTS).glob("*.txt")}
+
+
+@pytest.fixture
+def busy_ledger(tmp_path) -> Path:
+    """A folder whose ledger has kills, crashes, clears, a start from before fault records and
+    lines cut mid-write, noted by six runs, two of which no start that counts names."""
+    dead_run(tmp_path, [("a", "k"), ("b", "k")], SEGFAULT_REPORT)
+    dead_run(tmp_path, [("a", "k"), ("c", "k")])  # killed
+    RunFolder(tmp_path).forget_starts({"a": "k"})  # a finished: its two starts count no more
+    finished_run(tmp_path, [("f", "k")], SEGFAULT_REPORT)
+    dead_run(tmp_path, [("a", "k"), ("b", "k2")], "Fatal Python error: Aborted\n")
+    with open(tmp_path / STARTS_NAME, "a", encoding="utf-8") as ledger:
+        ledger.write('{"start": "e", "ke\n')  # cut by a kill, a later run wrote on
+        ledger.write(json.dumps({"start": "d", "key": "k"}) + "\n")  # before fault records
+    with open(tmp_path / STARTS_NAME, "ab") as ledger:
+        ledger.write('{"start": "café'.encode()[:-1] + b"\n")  # cut inside a character
+    finished_run(tmp_path, [("g", "k"), ("c", "k2")])
+    dead_run(tmp_path, [("c", "k")], SEGFAULT_REPORT)
+    RunFolder(tmp_path).forget_starts({"b": "k2"})
+    return tmp_path
+
+
+def test_compacting_the_ledger_keeps_its_verdicts(busy_ledger):
+    folder = RunFolder(busy_ledger, run=new_run_id())
+    before = folder.unfinished_starts()
+    assert before == {
+        ("a", "k"): Deaths(crashes=1, kills=0, signal="SIGABRT"),
+        ("b", "k"): Deaths(crashes=1, kills=0, signal="SIGSEGV"),
+        ("c", "k"): Deaths(crashes=1, kills=1, signal="SIGSEGV"),
+        ("d", "k"): Deaths(crashes=0, kills=1),
+    }
+    lines = ledger_lines(busy_ledger)
+    assert folder.compact_starts() == (len(lines) - 5, 2)
+    assert folder.unfinished_starts() == before
+    kept = ledger_lines(busy_ledger)  # the starts that count, as they were noted, in order
+    assert kept == [line for line in lines if line in kept] and len(kept) == 5
+    assert all("start" in json.loads(line) for line in kept)
+    assert folder.compact_starts() == (0, 0)  # nothing more to drop
+    assert ledger_lines(busy_ledger) == kept
+
+
+def test_compacting_removes_the_records_of_runs_no_start_names(busy_ledger):
+    folder = RunFolder(busy_ledger, run=new_run_id())
+    assert len(records_of(busy_ledger)) == 6
+    with folder.fault_record():  # this run's own record, alive: kept
+        folder.compact_starts()
+        live = {json.loads(line).get("run") for line in ledger_lines(busy_ledger)} - {None}
+        assert len(live) == 4 and records_of(busy_ledger) == live | {folder.run}
+    assert records_of(busy_ledger) == live
+
+
+def test_compacting_a_ledger_of_cleared_starts_shrinks_it(tmp_path):
+    for number in range(200):  # runs that finished their clusters, some killed as they ended
+        finished_run(tmp_path, [(f"story-{n:03d}", "k") for n in range(number, number + 10)])
+    dead_run(tmp_path, [("story-007", "k")])  # the one start that counts
+    folder = RunFolder(tmp_path, run=new_run_id())
+    size = (tmp_path / STARTS_NAME).stat().st_size
+    assert folder.compact_starts() == (4000, 200)
+    assert len(ledger_lines(tmp_path)) == 1
+    assert (tmp_path / STARTS_NAME).stat().st_size < size / 1000
+    assert folder.unfinished_starts() == {("story-007", "k"): Deaths(kills=1)}
+    assert len(records_of(tmp_path)) == 1
 
 
 def started_keys(out: Path) -> dict[str, str]:
@@ -127,6 +207,28 @@ def test_a_cluster_that_crashed_runs_fails_with_its_signal(finished_night):
     assert crashed(2, "SIGSEGV") == "crashed the process 2 times (SIGSEGV)"
     forced = night(path, out, "run.force=true")  # the operator asks for a new try
     assert forced.returncode == 0 and records(out) == expected
+
+
+def test_a_run_on_a_long_ledger_leaves_a_compact_one(finished_night):
+    path, out, expected = finished_night
+    keys = started_keys(out)
+    for _ in range(100):  # reruns into the folder that briefed everything, some crashed at the end
+        finished_run(out, list(keys.items()), SEGFAULT_REPORT if _ % 3 == 0 else "")
+    forget_briefing(out, "story-02")
+    for _ in range(MAX_KILLS):  # the OOM killer, every time story-02 runs
+        dead_run(out, [("story-02", keys["story-02"])])
+    kills = ledger_lines(out)[-MAX_KILLS:]
+    killers = {json.loads(line)["run"] for line in kills}
+    assert len(ledger_lines(out)) > 800 and len(records_of(out)) == 100 + MAX_KILLS
+    result = night(path, out)
+    assert result.returncode == 1, result.stderr
+    failures = manifest(out)["failures"]  # the kills that count were kept, and counted
+    assert [(f["id"], f["reason"]) for f in failures] == [("story-02", killed(MAX_KILLS))]
+    assert ledger_lines(out) == kills  # the rest ran nothing: no start of its own
+    assert records_of(out) == killers
+    assert [r for r in records(out) if r["id"] != "story-02"] == [
+        r for r in expected if r["id"] != "story-02"
+    ]
 
 
 class FullDisk:

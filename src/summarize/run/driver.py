@@ -188,6 +188,9 @@ class Runner:
         removed = folder.remove_partial_writes()
         if removed:
             log.warning("removed %d temporary files left by a run killed mid-write", removed)
+        lines, records = folder.compact_starts()
+        log.debug("starts ledger: %d lines of cleared starts and %d fault records removed",
+                  lines, records)  # fmt: skip
         with folder.fault_record():
             return self._work(folder, manifest, config, expected, started)
 

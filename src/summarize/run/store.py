@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from summarize.data import Cluster
 
@@ -330,6 +330,32 @@ class Deaths:
         return bool(self.crashes or self.kills)
 
 
+class _Start(NamedTuple):
+    """A start in the ledger: its line number, its line, and the run that noted it."""
+
+    number: int
+    line: str
+    run: str
+
+
+def _not_cleared(ledger: str) -> dict[tuple[str, str], list[_Start]]:
+    """(cluster id, key) to its starts in the ``ledger`` text since its last clear, in order.
+    A line that does not parse is left out: a line cut by a crash mid-write."""
+    starts: dict[tuple[str, str], list[_Start]] = {}
+    for number, line in enumerate(ledger.splitlines()):
+        try:
+            entry = json.loads(line)
+            pair = (entry.get("start", entry.get("clear")), entry["key"])
+            run = str(entry.get("run") or "")
+        except (ValueError, KeyError, AttributeError):
+            continue
+        if "start" in entry:
+            starts.setdefault(pair, []).append(_Start(number, line, run))
+        else:
+            starts.pop(pair, None)
+    return starts
+
+
 class RunFolder:
     """The output folder of a run: where each cluster's files go and which are complete."""
 
@@ -405,25 +431,39 @@ class RunFolder:
         of a native fault their process recorded (a crash, with its signal), or without a
         record (SIGKILL, the OOM killer, a power cut: a kill). A clear wipes the count."""
         deaths: dict[tuple[str, str], Deaths] = {}
-        try:
-            lines = (self.root / STARTS_NAME).read_text(encoding="utf-8").splitlines()
-        except OSError:
-            return deaths
         signals: dict[str, str | None] = {}
-        for line in lines:
-            try:
-                entry = json.loads(line)
-                pair = (entry.get("start", entry.get("clear")), entry["key"])
-                run = str(entry.get("run") or "")
-            except (ValueError, KeyError, AttributeError):
-                continue  # a line cut by a crash mid-write
-            if "start" not in entry:
-                deaths.pop(pair, None)
-                continue
-            if run not in signals:
-                signals[run] = self._fault_signal(run)
-            deaths[pair] = deaths.get(pair, Deaths()).after(signals[run])
+        for pair, starts in _not_cleared(self._read_starts()).items():
+            for start in starts:
+                if start.run not in signals:
+                    signals[start.run] = self._fault_signal(start.run)
+                deaths[pair] = deaths.get(pair, Deaths()).after(signals[start.run])
         return deaths
+
+    def compact_starts(self) -> tuple[int, int]:
+        """Rewrites ``.starts.jsonl`` with only the starts that still count (not cleared since)
+        and deletes the fault records of runs that none of them names, except this run's own;
+        returns how many ledger lines and fault records went. ``unfinished_starts`` says the
+        same before and after. Without it a folder reused run after run (resumes, reruns) keeps
+        every start and every dead run's record forever. Only a run holding the folder's
+        ``RunLock`` may call it: then no other run appends to the ledger meanwhile."""
+        text = self._read_starts()
+        live = sorted(start for starts in _not_cleared(text).values() for start in starts)
+        kept = "".join(f"{start.line}\n" for start in live)
+        if kept != text:
+            atomic_write(self.root / STARTS_NAME, kept)
+        named = {start.run for start in live} | {self.run}
+        removed = 0
+        for record in (self.root / FAULTS).glob("*.txt"):
+            if record.stem not in named:
+                removed += _remove(record)
+        return len(text.splitlines()) - len(live), removed
+
+    def _read_starts(self) -> str:
+        """The ledger's text; a line cut inside a character reads as a damaged line."""
+        try:
+            return (self.root / STARTS_NAME).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
     @contextmanager
     def fault_record(self) -> Iterator[None]:
@@ -453,12 +493,11 @@ class RunFolder:
         return self.root / FAULTS / f"{run}.txt"
 
     def _fault_signal(self, run: str) -> str | None:
-        """The signal a dead run's process recorded, or None when it left no record."""
-        if not RUN_ID.fullmatch(run):
-            return None  # a start noted before runs kept fault records: taken as a kill
+        """The signal a dead run's process recorded, or None when it left no record (also a
+        start noted before runs kept fault records, whose run is no run id: taken as a kill)."""
         try:
             report = self._fault_path(run).read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        except (OSError, ValueError):
             return None
         if not report.strip():
             return None
