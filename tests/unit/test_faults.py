@@ -45,6 +45,8 @@ def test_the_ledger_tells_crashes_from_kills(tmp_path):
     dead_run(tmp_path, [("a", "k")])  # killed while a ran
     dead_run(tmp_path, [("b", "k"), ("c", "k")], "Fatal Python error: Aborted\n")
     folder.forget_starts({"c": "k"})  # c finished after all: its start counts for nothing
+    # The store's own writer keeps a line separator in an id as it is.
+    RunFolder(tmp_path, run=new_run_id()).record_start("f\u2028g", "k")
     with open(tmp_path / STARTS_NAME, "a", encoding="utf-8") as ledger:
         ledger.write(json.dumps({"start": "d", "key": "k"}) + "\n")  # before fault records
     with open(tmp_path / STARTS_NAME, "ab") as ledger:
@@ -54,6 +56,7 @@ def test_the_ledger_tells_crashes_from_kills(tmp_path):
         ("a", "k"): Deaths(crashes=1, kills=1, signal="SIGSEGV"),
         ("b", "k"): Deaths(crashes=2, kills=0, signal="SIGABRT"),
         ("d", "k"): Deaths(crashes=0, kills=1),
+        ("f\u2028g", "k"): Deaths(crashes=0, kills=1),
     }
 
 

@@ -340,9 +340,10 @@ class _Start(NamedTuple):
 
 def _not_cleared(ledger: str) -> dict[tuple[str, str], list[_Start]]:
     """(cluster id, key) to its starts in the ``ledger`` text since its last clear, in order.
-    A line that does not parse is left out: a line cut by a crash mid-write."""
+    A line that does not parse is left out: a line cut by a crash mid-write. Lines end at
+    newlines only (an id may hold U+2028 and the like, which JSON writes as they are)."""
     starts: dict[tuple[str, str], list[_Start]] = {}
-    for number, line in enumerate(ledger.splitlines()):
+    for number, line in enumerate(filter(None, ledger.split("\n"))):
         try:
             entry = json.loads(line)
             pair = (entry.get("start", entry.get("clear")), entry["key"])
@@ -456,7 +457,7 @@ class RunFolder:
         for record in (self.root / FAULTS).glob("*.txt"):
             if record.stem not in named:
                 removed += _remove(record)
-        return len(text.splitlines()) - len(live), removed
+        return len(list(filter(None, text.split("\n")))) - len(live), removed
 
     def _read_starts(self) -> str:
         """The ledger's text; a line cut inside a character reads as a damaged line."""
