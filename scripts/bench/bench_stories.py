@@ -124,8 +124,12 @@ def measure(pool: Path, size: int, method: str) -> dict:
     vectors = np.load(pool / "vectors.npy")[:size]
     before = rss_mb()
     started = time.perf_counter()
-    if method.startswith("stories"):  # "stories-no-check": as before the story-level check
-        settings = {"split_below": None} if method == "stories-no-check" else {}
+    if method.startswith("stories"):
+        settings = {
+            "stories": {},
+            "stories-no-check": {"split_below": None},  # as before the story-level check
+            "stories-cosine": {"score": "cosine", "threshold": 0.16},  # before the pair model
+        }[method]
         stories = len(StoryGrouper(**settings).group_vectors(articles, vectors))
     else:
         from sklearn.cluster import AgglomerativeClustering

@@ -23,6 +23,12 @@ article a line (``id``, ``text``, optional ``title``, ``date``, ``source``, and 
   article k of a cluster on night k mod 3 + 1, plus stories of one night (clusters with fewer
   articles) added to each night;
 - ``duc2007/night{1,2}.jsonl``: the DUC 2007 update topics, batch A then batch B;
+- ``pairs_train/night{1,2}.jsonl``: the nights the grouper's pair model is fitted on
+  (``scripts/train/train_pair_model.py``), from Multi-News validation clusters 3,000 to 4,199
+  and the 23 DUC 2007 main topics (no stream the grouping is scored on shares a cluster with
+  them: the tracking nights end before cluster 1,800): night 1 holds every article of each,
+  night 2 one or two of each (seeded), as a nightly inbox where most stories have one or two
+  articles tonight;
 - ``ecb_nights/night{1,2}.jsonl``: each ``ecb_dev`` topic's first event on night 1, its
   second on night 2 (every link between the nights glues two events of one kind), and
   ``ecb_halves/night{1,2}.jsonl``: each event's articles in turn over the two nights.
@@ -51,6 +57,8 @@ TRACKING_STORIES = 300
 """Multi-night stories in the tracking stream (clusters with at least three articles)."""
 ONE_NIGHT_STORIES = 150
 """Stories of one night added to each night of the tracking stream."""
+PAIR_TRAINING_CLUSTERS = slice(3000, 4200)
+"""The Multi-News validation clusters of the pair model's training stream."""
 
 
 def read_clusters(path: Path) -> list[dict]:
@@ -164,6 +172,21 @@ def _drop_shared(stories: list[list[dict]]) -> list[list[dict]]:
     return [[a for a in story if id(a) in kept] for story in stories]
 
 
+def pair_training_streams(data: Path, out: Path) -> None:
+    """Newswire with names and dates (DUC 2007's main topics, months long) beside lower-cased
+    Multi-News stories of a few articles, each whole (a dense night) and cut to one or two
+    articles (a sparse one, where an article's nearest neighbour is often another story): the
+    kinds of night the pair model must read."""
+    validation = read_clusters(data / "multi_news" / "validation_truncated.jsonl")
+    clusters = validation[PAIR_TRAINING_CLUSTERS]
+    clusters += read_clusters(data / "duc2007" / "main_pyramid_topics.jsonl")
+    stories = _drop_shared([flatten(c) for c in clusters])
+    draw = random.Random(SEED)
+    sparse = [a for story in stories for a in story[: draw.choice((1, 2))]]
+    write(out / "pairs_train" / "night1.jsonl", shuffled([a for s in stories for a in s]))
+    write(out / "pairs_train" / "night2.jsonl", shuffled(sparse))
+
+
 def duc2007_stream(data: Path, out: Path) -> None:
     batch_a = [
         a for c in read_clusters(data / "duc2007" / "update_subsetA.jsonl") for a in flatten(c)
@@ -200,6 +223,7 @@ def main() -> None:
     tracking_stream(args.data, args.out)
     duc2007_stream(args.data, args.out)
     ecb_night_streams(args.data, args.out)
+    pair_training_streams(args.data, args.out)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ from summarize.stages.embed.model import (
     resolve_model_path,
 )
 from summarize.stages.embed.onnx import fuse_bert, inference_session, quantize_int8
+from summarize.stages.shipped import read_checked
 
 MODELS = Path(__file__).parent / "models"
 SHIPPED = "minilm-l3-int8.onnx"
@@ -141,7 +142,7 @@ class StudentEmbedder(VectorCacheCounters):
         if self._loaded is None:
             path = self.student_path()
             expected = _expected(self.student, path)
-            graph = _read_checked(path, expected["sha256"])
+            graph = read_checked(path, expected["sha256"], "student model", _REBUILD)
             teacher = Path(resolve_model_path(self.model))
             table, table_digest = _teacher_table(teacher)
             if expected["table_sha256"] not in (None, table_digest):
@@ -189,19 +190,6 @@ def _expected(name: str, path: Path) -> dict[str, str | None]:
     except (OSError, ValueError) as error:
         raise RuntimeError(f"{checksum_file(path)}: unreadable checksums ({error})") from error
     return {"sha256": sums.get("sha256"), "table_sha256": sums.get("table_sha256")}
-
-
-def _read_checked(path: Path, expected: str | None) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise RuntimeError(f"{path}: cannot read the student model ({error.strerror})") from error
-    if expected is not None and hashlib.sha256(data).hexdigest() != expected:
-        raise RuntimeError(
-            f"{path}: damaged student model (SHA-256 {hashlib.sha256(data).hexdigest()[:12]}..., "
-            f"expected {expected[:12]}...); {_REBUILD}"
-        )
-    return data
 
 
 def _teacher_table(folder: Path) -> tuple[np.ndarray, str]:

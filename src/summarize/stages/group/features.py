@@ -188,11 +188,7 @@ class NightFeatures:
     def no_year_in_common(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Per pair: both articles mention years, and none of them is the same."""
         named = self.years.getnnz(axis=1) > 0
-        shared = np.empty(len(left), dtype=np.float64)
-        for start in range(0, len(left), 8192):
-            a, b = left[start : start + 8192], right[start : start + 8192]
-            shared[start : start + len(a)] = row_dots(self.years, a, b)
-        return named[left] & named[right] & (shared == 0)
+        return named[left] & named[right] & (row_dots(self.years, left, right) == 0)
 
     def __len__(self) -> int:
         return self.neural.shape[0]
@@ -204,8 +200,8 @@ class NightFeatures:
         ``(left[p], right[p])``; computed in chunks so memory stays bounded."""
         text_w, names_w, neural_w = weights
         out = np.empty(len(left), dtype=np.float64)
-        for start in range(0, len(left), 8192):
-            a, b = left[start : start + 8192], right[start : start + 8192]
+        for start in range(0, len(left), PAIR_CHUNK):
+            a, b = left[start : start + PAIR_CHUNK], right[start : start + PAIR_CHUNK]
             score = neural_w * np.einsum("ij,ij->i", self.neural[a], self.neural[b])
             text = row_dots(self.text, a, b) if text_w or names_w else 0.0
             score += text_w * text
@@ -232,6 +228,14 @@ class NightFeatures:
         return normalize(search).astype(np.float32)
 
 
+PAIR_CHUNK = 8192
+"""Pairs read at a time, so memory stays bounded on a night's millions of candidate pairs."""
+
+
 def row_dots(matrix: sp.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Per pair ``p``: the dot product of rows ``left[p]`` and ``right[p]`` of ``matrix``."""
-    return np.asarray(matrix[left].multiply(matrix[right]).sum(axis=1)).ravel()
+    out = np.empty(len(left), dtype=np.float64)
+    for start in range(0, len(left), PAIR_CHUNK):
+        a, b = left[start : start + PAIR_CHUNK], right[start : start + PAIR_CHUNK]
+        out[start : start + len(a)] = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel()
+    return out

@@ -7,8 +7,10 @@
 3. Candidate pairs: each article's ``neighbours`` nearest articles in a dense space (the
    TF-IDF's latent semantic dimensions beside the neural vector) from an HNSW index
    (``neighbours``): O(n log n), never the n x n matrix.
-4. Each candidate pair is scored exactly: the weighted sum of the three cosine similarities;
-   articles dated more than ``max_days`` apart are not linked.
+4. Each candidate pair is scored exactly: by default the learned pair score (``pairs``: the
+   probability of one story from the pair's word cosine against each article's best, and its
+   names), or (``score="cosine"``) the weighted sum of the three views' cosines; articles
+   dated more than ``max_days`` apart are not linked.
 5. Average link on that sparse graph (``clustering``) cuts at ``threshold``; then the
    story-level check (``split``): a story whose articles fall into two groups naming different
    people, places and figures (or, in text that names no one, saying different things) is two
@@ -38,10 +40,12 @@ from summarize.stages.group.features import (
     article_vectors,
 )
 from summarize.stages.group.neighbours import nearest_neighbours
+from summarize.stages.group.pairs import PairModel, pair_signals, shipped_model
 from summarize.stages.group.split import Views, split_labels
 from summarize.stages.group.stories import LooseArticle, Profile, Story, headline, story_id
 
 LINKAGES = ("average", "components", "mutual")
+SCORES = ("learned", "cosine")
 
 
 @dataclass(frozen=True)
@@ -62,14 +66,16 @@ TOP_TERMS = 20
 class StoryGrouper:
     """Groups a night's cleaned articles into stories (see the module docstring).
 
-    ``threshold`` is the similarity (a weighted mean of cosines, in [0, 1] in practice) two
-    stories need on average over their article pairs to merge; ``text_weight`` and
-    ``names_weight`` are the shares of the TF-IDF and names views, the neural vector has the
-    rest; ``opening_sentences`` are averaged into the neural vector.
+    ``threshold`` is the score two stories need on average over their article pairs to merge:
+    a probability of one story with ``score="learned"`` (the shipped pair model, refused when
+    missing or damaged), a weighted mean of cosines with ``score="cosine"``, where
+    ``text_weight`` and ``names_weight`` are the shares of the TF-IDF and names views and the
+    neural vector has the rest; ``opening_sentences`` are averaged into the neural vector.
     """
 
     constraints: ClassVar[Mapping[str, Constraint]] = {
         "threshold": Interval(0, 1, closed="neither"),
+        "score": OneOf(SCORES),
         "linkage": OneOf(LINKAGES),
         "neighbours": Interval(1, integer=True),
         "text_weight": Interval(0, 1),
@@ -85,7 +91,8 @@ class StoryGrouper:
 
     def __init__(
         self,
-        threshold: float = 0.16,
+        threshold: float = 0.4,
+        score: str = "learned",
         linkage: str = "average",
         neighbours: int = 40,
         text_weight: float = 1.0,
@@ -99,6 +106,7 @@ class StoryGrouper:
         seed: int = 0,
     ) -> None:
         self.threshold = threshold
+        self.score = score
         self.linkage = linkage
         self.neighbours = neighbours
         self.text_weight = text_weight
@@ -116,6 +124,7 @@ class StoryGrouper:
                 "group.text_weight + group.names_weight must be at most 1 (the neural vector "
                 f"has the rest), got {text_weight} + {names_weight}"
             )
+        self._pair_model: PairModel | None = shipped_model() if score == "learned" else None
 
     @property
     def weights(self) -> tuple[float, float, float]:
@@ -152,7 +161,10 @@ class StoryGrouper:
         space = features.search_space(self.weights, self.search_dims, self.seed)
         rows, cols = nearest_neighbours(space, self.neighbours, self.seed)
         low, high, _, mutual = symmetric_edges(n, rows, cols, np.zeros(len(rows)))
-        weights = features.similarity(low, high, self.weights)
+        if self._pair_model is not None:
+            weights = self._pair_model.probability(pair_signals(features, low, high, mutual))
+        else:
+            weights = features.similarity(low, high, self.weights)
         weights[~_close_in_time(dates, low, high, self.max_days)] = 0.0
         if self.other_years < 1:
             weights[features.no_year_in_common(low, high)] *= self.other_years

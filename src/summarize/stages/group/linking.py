@@ -57,7 +57,6 @@ POSTINGS = 50
 TOP_TERMS = 20
 """Terms of a story's mean vector in the shared space that make candidates."""
 DECIMALS = 6
-CHUNK = 8192
 SHARED_ARTICLE = 2
 BY_TEXT = 1
 """Kinds of link, strongest first: a shared article, then a score at or above its cut."""
@@ -437,9 +436,7 @@ class _SharedText:
         kept = [n for n, (_, e) in enumerate(pairs) if e in self.rows]
         left = np.array([pairs[n][0] for n in kept], dtype=np.int64)
         right = np.array([self.rows[pairs[n][1]] for n in kept], dtype=np.int64)
-        for start in range(0, len(kept), CHUNK):
-            done = row_dots(self.means, left[start : start + CHUNK], right[start : start + CHUNK])
-            out[np.array(kept[start : start + CHUNK], dtype=np.int64)] = done
+        out[np.array(kept, dtype=np.int64)] = row_dots(self.means, left, right)
         return out
 
 
