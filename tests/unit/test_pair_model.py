@@ -17,6 +17,7 @@ from summarize.stages.group import StoryGrouper
 from summarize.stages.group import pairs as pair_module
 from summarize.stages.group.features import NightFeatures, row_dots
 from summarize.stages.group.pairs import FEATURES, PairModel, pair_signals, shipped_model
+from summarize.stages.group.split import COPY
 from tests.story_inbox import LOWER_CASE_FIRES, NIGHT1, loose
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +44,20 @@ def test_each_pair_is_read_against_each_articles_best_candidate():
     strongest = int(np.argmax(cosine))
     assert signals[strongest, 1] == pytest.approx(1.0) == signals[strongest, 2]
     assert signals[:, 4].tolist() == [1.0, 0.0, 1.0]
+
+
+def test_a_republished_copy_does_not_make_another_outlets_report_look_far():
+    """The wire's bridge report, its copy with a word or two dropped, and the Gazette's report:
+    each article's best is read among its candidates that are not its copies, so the two
+    outlets' reports are each other's best, as they would be without the copy."""
+    wire, gazette = NIGHT1[0], NIGHT1[1]
+    words = wire["text"].split()
+    copy = {**wire, "id": "wire-copy", "text": " ".join(w for n, w in enumerate(words) if n % 9)}
+    features = night([wire, copy, gazette])
+    low, high = np.array([0, 0, 1]), np.array([1, 2, 2])
+    signals = pair_signals(features, low, high, np.ones(3, dtype=bool))
+    assert signals[0, 0] >= COPY > 0.5 > signals[1, 0]  # a copy, and another outlet's report
+    assert signals[1, 1] > 0.9 and signals[1, 2] > 0.9
 
 
 def test_names_count_only_where_both_texts_name_someone():

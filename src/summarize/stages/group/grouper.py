@@ -91,7 +91,7 @@ class StoryGrouper:
 
     def __init__(
         self,
-        threshold: float = 0.4,
+        threshold: float = 0.35,
         score: str = "learned",
         linkage: str = "average",
         neighbours: int = 40,

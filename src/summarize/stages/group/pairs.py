@@ -8,8 +8,10 @@ on) turns them into a probability of one story:
 
 - ``words``: the TF-IDF cosine of the two articles (the grouper's view of a night);
 - ``words_over_lower_best`` and ``words_over_higher_best``: that cosine over the lower and over
-  the higher of the two articles' best cosines among their candidates (local scaling: a pair is
-  close when neither article has anything much closer);
+  the higher of the two articles' best cosines among their candidates, copies left out (local
+  scaling: a pair is close when neither article has anything much closer; an article's own
+  republished copy, at a word cosine of ``split.COPY`` or more, would make every other
+  outlet's report look far);
 - ``names``: the cosine of their names and numbers when both name someone (0 when either
   names no one, as lower-cased text: numbers alone say little); whether they name someone is
   not a signal, since it says which kind of inbox a pair comes from, not whether it is one
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from summarize.stages.group.features import NightFeatures, row_dots
+from summarize.stages.group.split import COPY
 from summarize.stages.shipped import read_checked
 
 FEATURES = (
@@ -42,7 +45,7 @@ FEATURES = (
 FORMAT = "summarize-pair-model-1"
 MODELS = Path(__file__).parent / "models"
 SHIPPED = "pair-model.json"
-SHIPPED_SHA256 = "b3b8f0a202750fc611dfec56654a4bba5b863d9040008fad81538487cb37007d"
+SHIPPED_SHA256 = "30f0f27e594cd04bc8e74d1b169853dd72efde7f971e3448203126f7e89c2296"
 """The SHA-256 of the shipped model, as ``train_pair_model.py`` printed it."""
 REBUILD = (
     "rebuild it with scripts/train/train_pair_model.py, reinstall the package, or group by "
@@ -99,9 +102,12 @@ def pair_signals(
 ) -> np.ndarray:
     """One row of ``FEATURES`` per candidate pair ``(low[p], high[p])`` of a night."""
     words = row_dots(features.text, low, high)
+    # A republished copy is not a match that makes the other outlets' reports look far: an
+    # article's best is read among its candidates that are not its copies.
+    other = words < COPY
     best = np.zeros(len(features), dtype=np.float64)
-    np.maximum.at(best, low, words)
-    np.maximum.at(best, high, words)
+    np.maximum.at(best, low[other], words[other])
+    np.maximum.at(best, high[other], words[other])
     tiny = np.finfo(np.float32).tiny
     over_lower = words / np.maximum(np.minimum(best[low], best[high]), tiny)
     over_higher = words / np.maximum(np.maximum(best[low], best[high]), tiny)
