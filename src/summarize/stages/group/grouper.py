@@ -50,8 +50,9 @@ SCORES = ("learned", "cosine")
 
 @dataclass(frozen=True)
 class NeighbourGraph:
-    """Undirected candidate pairs ``low[p] < high[p]`` with their similarity ``weights[p]``,
-    and whether each pair is mutual (each among the other's nearest neighbours)."""
+    """Undirected candidate pairs ``low[p] < high[p]`` with their score ``weights[p]`` (a
+    probability of one story, or a similarity), and whether each pair is mutual (each among the
+    other's nearest neighbours)."""
 
     n: int
     low: np.ndarray
@@ -156,7 +157,7 @@ class StoryGrouper:
         return self.cut(self.graph(features, dates), features)
 
     def graph(self, features: NightFeatures, dates: Sequence[str | None]) -> NeighbourGraph:
-        """The candidate pairs (nearest neighbours) and their exact similarity."""
+        """The candidate pairs (nearest neighbours) and their score (``score``)."""
         n = len(features)
         space = features.search_space(self.weights, self.search_dims, self.seed)
         rows, cols = nearest_neighbours(space, self.neighbours, self.seed)
