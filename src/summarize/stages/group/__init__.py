@@ -2,9 +2,10 @@
 
 One job a module: ``stories`` (the plain data: ``LooseArticle``, ``Story``, ids and titles),
 ``features`` (an article's TF-IDF, names and neural views), ``neighbours`` (the HNSW nearest
-neighbour graph), ``clustering`` (average link and components on a sparse graph), ``grouper``
-(the stage, ``StoryGrouper``), ``linking`` (``StoryLinker``, ``StoryRecord``: night to night)
-and ``metrics`` (pair and BCubed scores against gold stories).
+neighbour graph), ``pairs`` (the learned pair score and its shipped model), ``clustering``
+(average link and components on a sparse graph), ``split`` (the story-level check),
+``grouper`` (the stage, ``StoryGrouper``), ``linking`` (``StoryLinker``, ``StoryRecord``: night
+to night) and ``metrics`` (pair and BCubed scores against gold stories).
 """
 
 from summarize.stages.group.grouper import StoryGrouper
