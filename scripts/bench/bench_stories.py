@@ -12,7 +12,9 @@ Vectors are the article vectors the summarizer's embedding gives anyway (mean of
 sentences' MiniLM vectors, computed once with the embedding cache in ``--cache``) and are fed
 to ``StoryGrouper.group_vectors``: what is measured is the grouping alone. Each size runs in a
 fresh process; memory is that process's peak resident size minus its size just before grouping
-(articles and vectors loaded). The peer for speed, measured in the same run on the same
+(articles and vectors loaded). Each run also scores its grouping (pair and BCubed F1) against
+the pool's Multi-News clusters, copies counting with their original. The peer for speed,
+measured in the same run on the same
 machine: the issue's baseline, TF-IDF + average-link agglomerative clustering over the full
 distance matrix (scikit-learn), at the sizes it can hold (its matrix is n^2 doubles).
 """
@@ -52,16 +54,20 @@ def pool_records(data: Path, size: int = max(SIZES)) -> tuple[list[dict], int]:
     Every Multi-News validation article once (whitespace-normalised duplicates dropped), then
     perturbed copies (10% of the words dropped, seeded) until there are ``size``. Copy ``c`` of
     an article is ``<id>~c``; the records do not depend on ``size`` beyond being cut there.
+    ``story`` is the article's cluster (its first, for a text several clusters hold), so the
+    grouping of the pool is also scored: republished copies are one story with their original.
     """
     records: list[dict] = []
     seen = set()
     with (data / "multi_news" / "validation_truncated.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
+        for cluster, line in enumerate(lines):
             for text in json.loads(line)["documents"]:
                 key = " ".join(text.split())
                 if key and key not in seen:
                     seen.add(key)
-                    records.append({"id": f"mn{len(records):05d}", "text": text})
+                    records.append(
+                        {"id": f"mn{len(records):05d}", "text": text, "story": f"mn-{cluster}"}
+                    )
     originals = len(records)
     if size <= originals:
         return records[:size], size
@@ -72,7 +78,9 @@ def pool_records(data: Path, size: int = max(SIZES)) -> tuple[list[dict], int]:
         for number in range(take):
             words = records[number]["text"].split()
             kept = [w for w in words if rng.random() >= DROP]
-            records.append({"id": f"{records[number]['id']}~{copy}", "text": " ".join(kept)})
+            original = records[number]
+            records.append({"id": f"{original['id']}~{copy}", "text": " ".join(kept),
+                            "story": original["story"]})  # fmt: skip
         copy += 1
     return records, originals
 
@@ -116,7 +124,7 @@ def build_pool(data: Path, cache: Path, pool: Path, model: bool = True) -> None:
 
 def measure(pool: Path, size: int, method: str) -> dict:
     """One size in this process: seconds and memory of grouping the first ``size`` articles."""
-    from summarize.stages.group import LooseArticle, StoryGrouper
+    from summarize.stages.group import LooseArticle, StoryGrouper, grouping_scores
 
     with (pool / "articles.jsonl").open(encoding="utf-8") as lines:
         records = [json.loads(line) for _, line in zip(range(size), lines, strict=False)]
@@ -130,7 +138,9 @@ def measure(pool: Path, size: int, method: str) -> dict:
             "stories-no-check": {"split_below": None},  # as before the story-level check
             "stories-cosine": {"score": "cosine", "threshold": 0.16},  # before the pair model
         }[method]
-        stories = len(StoryGrouper(**settings).group_vectors(articles, vectors))
+        grouped = StoryGrouper(**settings).group_vectors(articles, vectors)
+        story_of = {a: n for n, story in enumerate(grouped) for a in story.articles}
+        labels = [story_of[a.id] for a in articles]
     else:
         from sklearn.cluster import AgglomerativeClustering
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -140,10 +150,14 @@ def measure(pool: Path, size: int, method: str) -> dict:
         model = AgglomerativeClustering(
             n_clusters=None, metric="precomputed", linkage="average", distance_threshold=0.8
         )
-        stories = len(set(model.fit_predict(distances).tolist()))
+        labels = model.fit_predict(distances).tolist()
     seconds = time.perf_counter() - started
-    return {"method": method, "articles": size, "stories": stories, "seconds": round(seconds, 2),
-            "memory_mb": round(peak_mb() - before, 1)}  # fmt: skip
+    row = {"method": method, "articles": size, "stories": len(set(labels)),
+           "seconds": round(seconds, 2), "memory_mb": round(peak_mb() - before, 1)}  # fmt: skip
+    if all("story" in r for r in records):  # a pool written before stories were kept has none
+        scores = grouping_scores([r["story"] for r in records], labels)
+        row.update({k: round(100 * scores[k], 1) for k in ("pair_f1", "bcubed_f1")})
+    return row
 
 
 def main() -> None:
