@@ -338,12 +338,17 @@ class _Start(NamedTuple):
     run: str
 
 
+def _ledger_lines(ledger: str) -> list[str]:
+    """The ledger's lines. They end at newlines only: an id may hold U+2028 and the like,
+    which JSON writes as they are."""
+    return [line for line in ledger.split("\n") if line]
+
+
 def _not_cleared(ledger: str) -> dict[tuple[str, str], list[_Start]]:
     """(cluster id, key) to its starts in the ``ledger`` text since its last clear, in order.
-    A line that does not parse is left out: a line cut by a crash mid-write. Lines end at
-    newlines only (an id may hold U+2028 and the like, which JSON writes as they are)."""
+    A line that does not parse is left out: a line cut by a crash mid-write."""
     starts: dict[tuple[str, str], list[_Start]] = {}
-    for number, line in enumerate(filter(None, ledger.split("\n"))):
+    for number, line in enumerate(_ledger_lines(ledger)):
         try:
             entry = json.loads(line)
             pair = (entry.get("start", entry.get("clear")), entry["key"])
@@ -457,7 +462,7 @@ class RunFolder:
         for record in (self.root / FAULTS).glob("*.txt"):
             if record.stem not in named:
                 removed += _remove(record)
-        return len(list(filter(None, text.split("\n")))) - len(live), removed
+        return len(_ledger_lines(text)) - len(live), removed
 
     def _read_starts(self) -> str:
         """The ledger's text; a line cut inside a character reads as a damaged line."""
