@@ -52,6 +52,7 @@ from summarize.stages.group import (
     grouping_scores,
 )
 from summarize.stages.group.features import NightFeatures, article_vectors
+from summarize.stages.group.grouper import canonical_order
 from summarize.stages.split import PunktSplitter
 
 THRESHOLDS = [0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.22, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
@@ -166,6 +167,17 @@ def scored(gold: list[str], labels: list) -> dict:
     return {**{k: round(100 * scores[k], 1) for k in keys}, "stories": scores["stories"]}
 
 
+def night_features(
+    articles: list[LooseArticle], gold: list[str], vectors: np.ndarray
+) -> tuple[NightFeatures, list[str | None], list[str]]:
+    """A stream as the grouper reads it: its articles' views in the grouper's order (by id),
+    with their dates and gold stories in that order."""
+    order = canonical_order(articles)
+    ordered = [articles[i] for i in order]
+    features = NightFeatures.build(ordered, vectors[order])
+    return features, [a.date for a in ordered], [gold[i] for i in order]
+
+
 def sweep(features: NightFeatures, dates: list, gold: list[str], settings: dict) -> dict:
     """Scores per threshold; the neighbour graph is built once for all thresholds."""
     graph = StoryGrouper(**settings).graph(features, dates)
@@ -184,15 +196,14 @@ def choose(per_stream: dict[str, dict], baseline: dict[str, dict]) -> float:
     the one with the largest worst margin on every stream."""
 
     def worst(threshold: float, streams: tuple[str, ...]) -> float:
-        return (
-            min(
+        return min(
+            (
                 per_stream[s][threshold][score] - baseline[s][score]
                 for s in streams
                 if s in per_stream
                 for score in ("pair_f1", "bcubed_f1")
-            )
-            if any(s in per_stream for s in streams)
-            else 0.0
+            ),
+            default=0.0,
         )
 
     allowed = [t for t in THRESHOLDS if worst(t, ONE_BATCH) >= 0]
@@ -417,12 +428,10 @@ def main() -> None:
             results["after"]["ecb_largest"] = largest(stories, label)
         print("after", stream, json.dumps(results["after"][stream]), flush=True)
 
-    streams = {}
-    for stream, (articles, gold, opening) in loaded.items():
-        order = np.argsort([a.id for a in articles], kind="stable")
-        ordered = [articles[i] for i in order]
-        features = NightFeatures.build(ordered, opening[order])
-        streams[stream] = (features, [a.date for a in ordered], [gold[i] for i in order])
+    streams = {
+        stream: night_features(articles, gold, opening)
+        for stream, (articles, gold, opening) in loaded.items()
+    }
     if streams and args.only != []:
         global VARIANTS
         if args.only:

@@ -29,12 +29,10 @@ from sklearn.preprocessing import StandardScaler
 # The evaluation's reading of a stream (cleaning, cached vectors), so the model is fitted on
 # pairs exactly as the grouping is scored on them.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
-from eval_stories import Vectors, read_stream
+from eval_stories import Vectors, night_features, read_stream
 
 from summarize.stages.clean.cleaner import BoilerplateCleaner
 from summarize.stages.group import StoryGrouper
-from summarize.stages.group.features import NightFeatures
-from summarize.stages.group.grouper import canonical_order
 from summarize.stages.group.pairs import MODELS, SHIPPED, PairModel, pair_signals
 
 DIGITS = 8
@@ -44,11 +42,9 @@ def labelled_pairs(stream: Path, cache: Path) -> tuple[np.ndarray, np.ndarray]:
     """The signals of the stream's candidate pairs and whether each is of one gold story."""
     articles, gold = read_stream(stream, BoilerplateCleaner())
     vectors = Vectors(cache).opening(f"{stream.parent.name}-{stream.stem}", articles)
-    order = canonical_order(articles)
-    ordered = [articles[i] for i in order]
-    features = NightFeatures.build(ordered, vectors[order])
-    graph = StoryGrouper(score="cosine").graph(features, [a.date for a in ordered])
-    story = np.array(gold)[order]
+    features, dates, ordered_gold = night_features(articles, gold, vectors)
+    graph = StoryGrouper(score="cosine").graph(features, dates)
+    story = np.array(ordered_gold)
     signals = pair_signals(features, graph.low, graph.high, graph.mutual)
     return signals, story[graph.low] == story[graph.high]
 
